@@ -1,0 +1,289 @@
+"""Plan + text → text. Edit the text, not the tree.
+
+Each change becomes one or more ``(start, end, replacement)`` edits on the
+original text; everything outside those spans is copied through untouched.
+New lines take the indentation of their siblings and the file's line
+breaks; a file without a final newline keeps not having one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import TaskpatchError
+from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
+from .scalars import NewScalar, render_string
+from .yaml_index import Mapping, Node, Scalar, Sequence, YamlIndex
+
+Edit = tuple[int, int, str, int]  # start, end, text, column (orders inserts at one spot)
+
+
+class Writer:
+    """Turns new values into YAML text in the style of the file around them."""
+
+    def __init__(self, index: YamlIndex) -> None:
+        self.index = index
+        self.nl = index.newline
+        self._styles: tuple[int, int] | None = None
+
+    # -- file style -----------------------------------------------------------
+    def styles(self) -> tuple[int, int]:
+        """(mapping indent step, sequence indent under a key), as the file has them."""
+        if self._styles is None:
+            step, seq = 0, -1
+            stack = [r for r in self.index.roots if r is not None]
+            while stack and (not step or seq < 0):
+                node = stack.pop()
+                if isinstance(node, Mapping) and not node.flow:
+                    for key, value in zip(node.keys, node.values):
+                        if isinstance(value, Mapping) and not value.flow and value.line > key.line and not step:
+                            step = value.column - key.column
+                        if isinstance(value, Sequence) and not value.flow and value.line > key.line and seq < 0:
+                            seq = value.column - key.column
+                        stack.append(value)
+                elif isinstance(node, Sequence):
+                    stack.extend(node.items)
+            self._styles = (step if step > 0 else 2, seq if seq >= 0 else 0)
+        return self._styles
+
+    # -- values ---------------------------------------------------------------
+    def scalar(self, value: NewScalar, style: str | None = None, flow: bool = False) -> str:
+        if value.literal is not None:
+            return value.literal
+        # An old quote style carries over; plain and block fall back to plain-if-safe.
+        return render_string(str(value.value), style if style in ("'", '"') else None, flow)
+
+    def key(self, name: str, flow: bool = False) -> str:
+        return render_string(name, None, flow)
+
+    def flow(self, value: Any) -> str:
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{self.key(k, True)}: {self.flow(v)}" for k, v in value.items()) + "}"
+        if isinstance(value, list):
+            return "[" + ", ".join(self.flow(v) for v in value) + "]"
+        return self.scalar(value, flow=True)
+
+    def entry_lines(self, key: str, value: Any, col: int) -> list[str]:
+        pad = " " * col
+        step, seq_indent = self.styles()
+        if isinstance(value, dict) and value:
+            return [f"{pad}{self.key(key)}:"] + self.block_lines(value, col + step)
+        if isinstance(value, list) and value:
+            return [f"{pad}{self.key(key)}:"] + self.block_lines(value, col + seq_indent)
+        return [f"{pad}{self.key(key)}: {self.flow(value) if isinstance(value, (dict, list)) else self.scalar(value)}"]
+
+    def block_lines(self, value: Any, col: int) -> list[str]:
+        """A non-empty dict or list as block lines, every line indented ``col``."""
+        if isinstance(value, dict):
+            return [line for k, v in value.items() for line in self.entry_lines(k, v, col)]
+        lines: list[str] = []
+        for item in value:
+            lines += self.item_lines(item, col)
+        return lines
+
+    def item_lines(self, item: Any, dash_col: int, inner: int = 2) -> list[str]:
+        pad = " " * dash_col
+        if isinstance(item, (dict, list)) and item:
+            body = self.block_lines(item, dash_col + inner)
+            return [pad + "-" + " " * (inner - 1) + body[0][dash_col + inner :]] + body[1:]
+        text = self.flow(item) if isinstance(item, (dict, list)) else self.scalar(item)
+        return [f"{pad}- {text}"]
+
+    def lines_at(self, pos: int, lines: list[str]) -> str:
+        """Text inserting whole ``lines`` at ``pos``, a line start or the end of text."""
+        text = self.index.text
+        if pos == len(text) and text and not text.endswith("\n"):
+            return self.nl + self.nl.join(lines)
+        return "".join(line + self.nl for line in lines)
+
+    def block_scalar(self, old: Scalar, value: str) -> str:
+        """Rewrite a ``|``/``>`` scalar in block style, at its content's indent."""
+        text = self.index.text
+        header_end = self.index.line_end(old.start)
+        body = text[header_end : old.end]
+        first = next((ln for ln in body.splitlines() if ln.strip()), "")
+        indent = len(first) - len(first.lstrip(" ")) or old.column + 2
+        content = value[:-1] if value.endswith("\n") else value
+        header = old.style if "\n" not in content and old.style == ">" else "|"
+        if not value.endswith("\n"):
+            header += "-"
+        elif value.endswith("\n\n"):
+            header += "+"
+        lines = [(" " * indent + ln) if ln else "" for ln in content.split("\n")]
+        return header + self.nl + self.nl.join(lines)
+
+
+class Applier:
+    def __init__(self, index: YamlIndex) -> None:
+        self.index = index
+        self.text = index.text
+        self.w = Writer(index)
+        self.edits: list[Edit] = []
+
+    def colon_end(self, key: Node) -> int:
+        return self.text.index(":", key.end) + 1
+
+    # -- values in a mapping or sequence slot -----------------------------------
+    def replace_value(self, node: Node, value: Any, flow_parent: bool, key: Node | None, key_col: int) -> None:
+        text, w = self.text, self.w
+        if isinstance(value, NewScalar) or (isinstance(value, (dict, list)) and not value) or flow_parent:
+            if isinstance(value, NewScalar) and isinstance(node, Scalar):
+                if node.style in ("|", ">") and value.literal is None:
+                    new = w.block_scalar(node, str(value.value))
+                else:
+                    new = w.scalar(value, node.style, flow_parent)
+            else:
+                new = w.flow(value) if isinstance(value, (dict, list)) else w.scalar(value, None, flow_parent)
+            start = node.start
+            if key is not None and isinstance(node, (Mapping, Sequence)) and not node.flow:
+                gap = text[self.colon_end(key) : node.start]
+                if not gap.strip():  # `key:\n  a: 1` -> `key: new`, unless a comment sits between
+                    start = self.colon_end(key)
+                    new = " " + new
+            self.edits.append((start, node.end, new, 0))
+            return
+        step, seq_indent = w.styles()
+        if isinstance(node, (Mapping, Sequence)) and not node.flow:
+            lines = w.block_lines(value, node.column)
+            self.edits.append((node.start, node.end, w.nl.join(lines)[node.column :], 0))
+            return
+        if key is None:  # a sequence item: the block starts right after "- "
+            lines = w.block_lines(value, node.column)
+            self.edits.append((node.start, node.end, w.nl.join(lines)[node.column :], 0))
+            return
+        col = key_col + (step if isinstance(value, dict) else seq_indent)
+        cut = self.colon_end(key)
+        self.edits.append((cut, node.end, "", 0))
+        pos = self.index.line_end(node.end)
+        self.edits.append((pos, pos, w.lines_at(pos, w.block_lines(value, col)), col))
+
+    # -- mappings ---------------------------------------------------------------
+    def mapping(self, change: MappingChange) -> None:
+        node, w = change.node, self.w
+        positions = {k.value: i for i, k in reversed(list(enumerate(node.keys))) if isinstance(k, Scalar)}
+        inserts = [(k, v) for k, kind, v in change.actions if kind == INSERT]
+        deleted = {positions[k] for k, kind, _ in change.actions if kind == DELETE}
+        for key, kind, value in change.actions:
+            if kind == REPLACE:
+                i = positions[key]
+                self.replace_value(node.values[i], value, node.flow, node.keys[i], node.keys[i].column)
+        if node.flow:
+            self.flow_mapping(node, deleted, inserts)
+            return
+        if deleted and len(deleted) == len(node.keys) and not inserts:
+            self.edits.append((node.start, node.end, "{}", 0))
+            return
+        self.delete_entries(node, deleted)
+        if inserts:
+            pos = self.index.line_end(node.end)
+            lines = [ln for k, v in inserts for ln in w.entry_lines(k, v, node.column)]
+            self.edits.append((pos, pos, w.lines_at(pos, lines), node.column))
+
+    def delete_entries(self, node: Mapping, deleted: set[int]) -> None:
+        text, n = self.text, len(node.keys)
+        for i in sorted(deleted):
+            key, value = node.keys[i], node.values[i]
+            start = self.index.line_start(key.start)
+            if text[start : key.start].strip():
+                # First key inline after "- ": cut up to the next kept key instead.
+                nxt = next((j for j in range(i + 1, n) if j not in deleted), None)
+                end = node.keys[nxt].start if nxt is not None else value.end
+                self.edits.append((key.start, end, "", 0))
+                continue
+            if any(j < i and j in deleted and text[self.index.line_start(node.keys[j].start) : node.keys[j].start].strip()
+                   for j in range(i)):
+                continue  # already removed with an inline first key
+            self.edits.append((start, self.index.line_end(value.end), "", 0))
+
+    def flow_mapping(self, node: Mapping, deleted: set[int], inserts: list) -> None:
+        w, text = self.w, self.text
+        if deleted:
+            # Flow collections are short: rebuild the kept entries verbatim.
+            kept = [text[k.start : v.end] for i, (k, v) in enumerate(zip(node.keys, node.values)) if i not in deleted]
+            kept += [f"{w.key(k, True)}: {w.flow(v)}" for k, v in inserts]
+            self.edits.append((node.start, node.end, "{" + ", ".join(kept) + "}", 0))
+            return
+        if inserts:
+            added = ", ".join(f"{w.key(k, True)}: {w.flow(v)}" for k, v in inserts)
+            if node.values:
+                pos = node.values[-1].end
+                self.edits.append((pos, pos, ", " + added, 0))
+            else:
+                pos = text.index("{", node.start) + 1
+                self.edits.append((pos, pos, added, 0))
+
+    # -- sequences --------------------------------------------------------------
+    def sequence(self, change: SequenceChange) -> None:
+        node, w, text = change.node, self.w, self.text
+        for i, value in change.replaced:
+            self.replace_value(node.items[i], value, node.flow, None, node.column)
+        if node.flow:
+            if change.deleted:
+                kept = [text[it.start : it.end] for i, it in enumerate(node.items) if i not in change.deleted]
+                kept += [w.flow(v) for v in change.appended]
+                self.edits.append((node.start, node.end, "[" + ", ".join(kept) + "]", 0))
+            elif change.appended:
+                added = ", ".join(w.flow(v) for v in change.appended)
+                if node.items:
+                    pos = node.items[-1].end
+                    self.edits.append((pos, pos, ", " + added, 0))
+                else:
+                    pos = text.index("[", node.start) + 1
+                    self.edits.append((pos, pos, added, 0))
+            return
+        if len(change.deleted) == len(node.items) and not change.appended:
+            self.edits.append((node.start, node.end, "[]", 0))
+            return
+        for i in sorted(change.deleted):
+            item = node.items[i]
+            dash = text.rfind("-", 0, item.start + 1) if item.start > node.start else node.start
+            self.edits.append((self.index.line_start(dash), self.index.line_end(item.end), "", 0))
+        if change.appended:
+            first = node.items[0]
+            inner = first.column - node.column if first.line == node.line and first.column > node.column else 2
+            pos = self.index.line_end(node.end)
+            lines = [ln for v in change.appended for ln in w.item_lines(v, node.column, inner)]
+            self.edits.append((pos, pos, w.lines_at(pos, lines), node.column))
+
+    # -- splice -----------------------------------------------------------------
+    def run(self, plan: Plan) -> str:
+        gone = self._replaced_spans(plan)
+        for change in plan.changes:
+            node = change.node
+            if any(s <= node.start and node.end <= e for owner, s, e in gone if owner is not node):
+                continue  # inside something replaced or deleted wholesale
+            if isinstance(change, MappingChange):
+                self.mapping(change)
+            else:
+                self.sequence(change)
+        # At one offset, deeper inserts go first so nested lines stay nested.
+        edits = sorted(self.edits, key=lambda e: (e[0], e[1], -e[3]))
+        out, last = [], 0
+        for start, end, new, _ in edits:
+            if start < last:
+                raise TaskpatchError(f"internal error: overlapping edits at offset {start}")
+            out.append(self.text[last:start])
+            out.append(new)
+            last = end
+        out.append(self.text[last:])
+        return "".join(out)
+
+    @staticmethod
+    def _replaced_spans(plan: Plan) -> list[tuple[Node, int, int]]:
+        spans = []
+        for change in plan.changes:
+            if isinstance(change, MappingChange):
+                for key, kind, _ in change.actions:
+                    if kind in (REPLACE, DELETE):
+                        i = change.node.find(key)
+                        spans.append((change.node, change.node.keys[i].start, change.node.values[i].end))
+            else:
+                for i in list(change.deleted) + [i for i, _ in change.replaced]:
+                    spans.append((change.node, change.node.items[i].start, change.node.items[i].end))
+        return spans
+
+
+def apply_plan(index: YamlIndex, plan: Plan) -> str:
+    if plan.is_noop:
+        return index.text
+    return Applier(index).run(plan)

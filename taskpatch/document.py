@@ -1,0 +1,107 @@
+"""The library's Document: text in, specs applied, text and data out."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .applier import apply_plan
+from .errors import SpecRef
+from .files import read_text
+from .plan import Plan
+from .planner import make_plan
+from .spec_ast import ArgsReplace, Selector, Span, Spec
+from .spec_parser import parse_args, parse_env, parse_override
+from .yaml_index import BOM, YamlIndex, build_index
+
+
+class Document:
+    """A YAML text being patched. Each ``apply_*`` call edits ``text`` in place.
+
+    ``task`` picks MLApp tasks (a glob); ``resources`` is a JSONPath to the
+    resource lists for other layouts, such as Kubernetes manifests.
+    """
+
+    def __init__(self, text: str, *, path: str | None = None, task: str | None = None,
+                 resources: str | None = None) -> None:
+        self.path = path
+        self.task = task
+        self.resources = resources
+        self._bom = text.startswith(BOM)
+        self._body = text[1:] if self._bom else text
+        self._index: YamlIndex | None = None
+        self.warnings: list[str] = []
+
+    @property
+    def text(self) -> str:
+        return (BOM if self._bom else "") + self._body
+
+    def index(self) -> YamlIndex:
+        if self._index is None:
+            self._index = build_index(self._body, self.path)
+        return self._index
+
+    def plan(self, specs: Iterable[Spec]) -> Plan:
+        """What ``specs`` would do, without doing it."""
+        return make_plan(self.index(), list(specs), task=self.task, resources=self.resources, file=self.path)
+
+    def apply(self, specs: Iterable[Spec]) -> Plan:
+        plan = self.plan(specs)
+        self.warnings.extend(plan.warnings)
+        if not plan.is_noop:
+            new_body = apply_plan(self.index(), plan)
+            if new_body != self._body:
+                self._body, self._index = new_body, None
+        return plan
+
+    # -- the mlboardclient-shaped API -----------------------------------------------
+    def apply_env(self, envs: Iterable[str]) -> Plan:
+        """``task.apply_env(['MY_VAR=MY-VAL', 'SOME_VAR=expression=22'])``."""
+        return self.apply([parse_env(e, "apply_env()") for e in envs])
+
+    def apply_resource_overrides(self, overrides: Iterable[str]) -> Plan:
+        """``['*.resources.requests.cpu=1000m', 'worker.replicas=3']``; ``~SEL.PATH`` deletes."""
+        return self.apply([parse_override(o, "apply_resource_overrides()") for o in overrides])
+
+    def apply_args(self, specs: Iterable[str]) -> Plan:
+        """``['worker.batch-size=23']`` sets one argument; ``'worker=RAW'`` the whole string."""
+        return self.apply([parse_args(a, "apply_args()") for a in specs])
+
+    def set_args(self, selector: str, args: Any) -> Plan:
+        """Set a resource's ``args`` to a dict, list or string, as the seed's examples do."""
+        source = SpecRef(f"{selector}={args!r}", "set_args()")
+        quoted = not any(c in selector for c in "*?[")
+        spec = ArgsReplace(source, Selector(selector, quoted, Span(0, len(selector))), args)
+        return self.apply([spec])
+
+    @property
+    def data(self) -> Any:
+        """The first (usually only) document of the result, as plain data."""
+        documents = self.documents
+        return documents[0] if documents else None
+
+    @property
+    def documents(self) -> list[Any]:
+        from ruamel.yaml import YAML
+
+        return list(YAML(typ="safe", pure=False).load_all(self._body))
+
+
+def load(path: str, **options: Any) -> Document:
+    return Document(read_text(path), path=path, **options)
+
+
+def loads(text: str, **options: Any) -> Document:
+    return Document(text, **options)
+
+
+def patch_text(text: str, env: Iterable[str] = (), overrides: Iterable[str] = (), args: Iterable[str] = (),
+               render: bool = False, task: str | None = None, resources: str | None = None) -> str:
+    """Apply env, override and args specs in one pass; return the new text."""
+    if render:
+        raise NotImplementedError("render is not available yet")
+    specs: list[Spec] = [parse_env(e, "env") for e in env]
+    specs += [parse_override(o, "overrides") for o in overrides]
+    specs += [parse_args(a, "args") for a in args]
+    document = Document(text, task=task, resources=resources)
+    document.apply(specs)
+    return document.text

@@ -1,0 +1,165 @@
+"""Find the resource lists in a document: task config, MLApp, or JSONPath."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import NotATaskConfigError, SelectorError
+from .scalars import scalar_value
+from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    node: Mapping
+    group: str  # "task model", "document 2", a JSONPath match...
+
+
+@dataclass(frozen=True)
+class ResourceGroup:
+    """One list of resources in which names must be unique (one task)."""
+
+    label: str
+    line: int
+    resources: tuple[Resource, ...]
+
+
+def _resources_of(seq: Node, label: str) -> ResourceGroup | None:
+    if not isinstance(seq, Sequence):
+        return None
+    found = []
+    for item in seq.items:
+        if isinstance(item, Mapping):
+            name = item.scalar_value("name")
+            found.append(Resource("" if name is None else name, item, label))
+    return ResourceGroup(label, seq.line + 1, tuple(found))
+
+
+def _mlapp_groups(root: Mapping, task: str | None, file: str | None, doc_label: str) -> list[ResourceGroup]:
+    spec = root.get("spec")
+    tasks = spec.get("tasks") if isinstance(spec, Mapping) else None
+    if not isinstance(tasks, Sequence) or not tasks.items:
+        raise NotATaskConfigError(
+            "this MLApp has no spec.tasks to patch", file=file, line=root.line + 1, column=root.column + 1
+        )
+    named = [(t.scalar_value("name") or "", t) for t in tasks.items if isinstance(t, Mapping)]
+    names = [n for n, _ in named]
+    if task is None:
+        if len(named) != 1:
+            raise SelectorError(
+                f"this MLApp has {len(named)} tasks ({', '.join(names)}); choose one with --task",
+                file=file,
+                line=tasks.line + 1,
+                column=tasks.column + 1,
+            )
+        chosen = named
+    else:
+        chosen = [(n, t) for n, t in named if fnmatch.fnmatchcase(n, task)]
+        if not chosen:
+            raise SelectorError(
+                f"--task {task!r} matches no task; tasks here: {', '.join(names)}",
+                file=file,
+                line=tasks.line + 1,
+                column=tasks.column + 1,
+            )
+    groups = []
+    for name, node in chosen:
+        group = _resources_of(node.get("resources"), f"{doc_label}task {name}")
+        if group is not None:
+            groups.append(group)
+    return groups
+
+
+def to_data(node: Node | None, containers: dict[int, Node] | None = None, depth: int = 0) -> Any:
+    """Plain data for a node; ``containers`` maps id(list/dict) → node."""
+    if node is None:
+        return None
+    if isinstance(node, Scalar):
+        return scalar_value(node.value, node.style, node.tag)
+    if isinstance(node, Alias):
+        # Not expanded: an alias is a reference, and expanding invites bombs.
+        return None
+    if depth > 200:
+        return None
+    if isinstance(node, Mapping):
+        out: Any = {}
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, Scalar):
+                out[key.value] = to_data(value, containers, depth + 1)
+    else:
+        out = [to_data(item, containers, depth + 1) for item in node.items]  # type: ignore[attr-defined]
+    if containers is not None:
+        containers[id(out)] = node
+    return out
+
+
+def _jsonpath_groups(root: Node, expression: str, file: str | None, doc_label: str) -> list[ResourceGroup]:
+    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+    from jsonpath_ng.ext import parse as jsonpath_parse  # imported lazily: slow to import
+
+    try:
+        compiled = jsonpath_parse(expression)
+    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
+        raise SelectorError(f"bad --resources JSONPath {expression!r}: {exc}", file=file) from None
+    containers: dict[int, Node] = {}
+    data = to_data(root, containers)
+    groups = []
+    for match in compiled.find(data):
+        node = containers.get(id(match.value))
+        label = f"{doc_label}{match.full_path}"
+        if isinstance(node, Sequence):
+            group = _resources_of(node, label)
+        elif isinstance(node, Mapping):
+            name = node.scalar_value("name")
+            group = ResourceGroup(label, node.line + 1, (Resource(name or "", node, label),))
+        else:
+            group = None
+        if group is not None:
+            groups.append(group)
+    return groups
+
+
+def find_groups(
+    index: YamlIndex, *, task: str | None = None, resources: str | None = None, file: str | None = None
+) -> list[ResourceGroup]:
+    """Every resource group the options pick, across all documents."""
+    groups: list[ResourceGroup] = []
+    many = len(index.roots) > 1
+    for number, root in enumerate(index.roots, 1):
+        doc_label = f"document {number}, " if many else ""
+        if resources is not None:
+            if root is not None:
+                groups.extend(_jsonpath_groups(root, resources, file, doc_label))
+            continue
+        if not isinstance(root, Mapping):
+            continue
+        if root.scalar_value("kind") == "MLApp":
+            groups.extend(_mlapp_groups(root, task, file, doc_label))
+            continue
+        group = _resources_of(root.get("resources"), f"{doc_label}resources".rstrip(", "))
+        if group is not None:
+            groups.append(group)
+    if not groups:
+        raise NotATaskConfigError(_describe(index, resources), file=file, line=1, column=1)
+    return groups
+
+
+def _describe(index: YamlIndex, resources: str | None) -> str:
+    if resources is not None:
+        return f"--resources {resources!r} matches no list or mapping of resources"
+    root = next((r for r in index.roots if r is not None), None)
+    if not isinstance(root, Mapping):
+        return "no resources: the document is not a mapping with a `resources:` list"
+    keys = [k.value for k in root.keys if isinstance(k, Scalar)]
+    if any(k[:1].isupper() for k in keys) and ("Cmd" in keys or "Resources" in keys or "Tasks" in keys):
+        return "this is a legacy (2017) Kuberlab chart config with CamelCase keys; it has no `resources:` list"
+    if "kind" in keys and root.scalar_value("kind") != "MLApp":
+        return (
+            f"this is a {root.scalar_value('kind')} manifest, not a task config; "
+            "point --resources at its containers, e.g. '$.spec.template.spec.containers'"
+        )
+    shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
+    return f"no `resources:` list and no `kind: MLApp` (top-level keys: {shown})"

@@ -1,0 +1,77 @@
+"""Plan types: what the planner decided, and what the applier writes.
+
+``operations`` is the readable account (one per leaf edit, with the spec
+that asked for it). ``changes`` is the same decision per YAML container, the
+form the applier needs. New content is ``NewScalar`` leaves inside plain
+dicts and lists; the applier treats them as read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .errors import SpecRef
+from .yaml_index import Mapping, Node, Sequence
+
+REPLACE = "replace"
+INSERT = "insert"
+DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Operation:
+    action: str  # "set", "add", "delete", "append"
+    resource: str
+    group: str
+    path: str
+    old: Any
+    new: Any
+    spec: SpecRef
+    line: int  # 1-based line in the file of the node touched (or its parent)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "line": self.line,
+            "resource": self.resource,
+            "group": self.group,
+            "path": self.path,
+            "old": self.old,
+            "new": self.new,
+            "spec": self.spec.text,
+            "origin": self.spec.label,
+        }
+
+
+@dataclass(frozen=True)
+class MappingChange:
+    node: Mapping
+    # (key, REPLACE | INSERT | DELETE, new value or None), in spec order
+    actions: tuple[tuple[str, str, Any], ...]
+
+
+@dataclass(frozen=True)
+class SequenceChange:
+    node: Sequence
+    replaced: tuple[tuple[int, Any], ...]
+    deleted: frozenset[int]
+    appended: tuple[Any, ...]
+
+
+Change = Union[MappingChange, SequenceChange]
+
+
+@dataclass(frozen=True)
+class Plan:
+    operations: tuple[Operation, ...]
+    changes: tuple[Change, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def is_noop(self) -> bool:
+        return not self.changes
+
+
+def node_line(node: Node) -> int:
+    return node.line + 1

@@ -1,0 +1,586 @@
+"""AST + index → Plan.
+
+Specs apply in order, and a later spec sees what earlier ones did: the
+planner keeps an *overlay* of pending edits per existing container, and
+new content lives in plain dicts/lists that later specs edit directly. So
+one parse serves every spec, and the plan is the net effect.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from typing import Any, Iterable
+
+from .errors import PathError, PlanErrors, SelectorError, SpecRef, TaskpatchError, ValueTypeError
+from .locate import Resource, ResourceGroup, find_groups
+from .plan import DELETE, INSERT, REPLACE, MappingChange, Operation, Plan, SequenceChange
+from .scalars import (
+    CORE_BOOL,
+    CORE_FLOAT,
+    CORE_INT,
+    NON_NEGATIVE_INT,
+    NewScalar,
+    core_resolve,
+    from_python,
+    literal_for,
+    scalar_value,
+)
+from .spec_ast import (
+    ArgsReplace,
+    ArgsSpec,
+    EnvSpec,
+    Index,
+    ItemFilter,
+    Key,
+    PathStep,
+    Selector,
+    SetSpec,
+    Span,
+    Spec,
+    UnsetSpec,
+    Value,
+    path_text,
+)
+from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex
+
+# Kuberlab fields that are counts: always written as non-negative ints.
+COUNT_FIELDS = frozenset({"replicas", "maxRestartCount", "minAvailable", "port"})
+
+MISSING = object()
+
+
+def is_count_field(keys: tuple[str, ...]) -> bool:
+    return bool(keys) and (keys[-1] in COUNT_FIELDS or keys[-2:] == ("accelerators", "gpu"))
+
+
+def _is_null(node: Any) -> bool:
+    if isinstance(node, Scalar):
+        return node.style is None and core_resolve(node.value) is None and node.tag is None
+    return isinstance(node, NewScalar) and node.value is None
+
+
+def _is_empty_flow(node: Any) -> bool:
+    """``{}`` and ``[]`` are replaced by block collections, not filled in."""
+    if isinstance(node, Mapping):
+        return node.flow and not node.keys
+    if isinstance(node, Sequence):
+        return node.flow and not node.items
+    return False
+
+
+def _describe(node: Any) -> Any:
+    """Old values for the plan: scalars as data, collections summarised."""
+    if isinstance(node, Scalar):
+        return scalar_value(node.value, node.style, node.tag)
+    if isinstance(node, NewScalar):
+        return node.value
+    if isinstance(node, (Mapping, dict)):
+        return "{...}"
+    if isinstance(node, (Sequence, list)):
+        return "[...]"
+    return None
+
+
+def to_plain(value: Any) -> Any:
+    """New content as plain data (for plan output and tests)."""
+    if isinstance(value, NewScalar):
+        return value.value
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    return value
+
+
+def typed_value(value: Value, old: Any, keys: tuple[str, ...], spec: SpecRef) -> NewScalar:
+    """DESIGN.md's typing rules for override and args values."""
+    text = value.text
+    if is_count_field(keys):
+        if value.quoted or not NON_NEGATIVE_INT.match(text):
+            raise ValueTypeError(
+                f"{keys[-1] if keys[-1] != 'gpu' else 'accelerators.gpu'} is a count and must be a "
+                f"non-negative integer, got {text!r}",
+                spec=spec,
+                spec_column=value.span.start + 1 + spec.column_offset,
+            )
+        return NewScalar(int(text), str(int(text)))
+    if value.quoted:
+        return NewScalar(text)
+    if isinstance(old, (Scalar, NewScalar)) and not _is_null(old):
+        old_value = old.value if isinstance(old, NewScalar) else scalar_value(old.value, old.style, old.tag)
+        if isinstance(old_value, str):
+            return NewScalar(text)
+        if isinstance(old_value, bool):
+            if CORE_BOOL.match(text):
+                return NewScalar(core_resolve(text), text)
+        elif isinstance(old_value, int):
+            if CORE_INT.match(text):
+                return NewScalar(core_resolve(text), literal_for(text, core_resolve(text)))
+        elif isinstance(old_value, float) and CORE_FLOAT.match(text):
+            new = core_resolve(text)
+            return NewScalar(new, literal_for(text, new))
+    new = core_resolve(text)
+    if isinstance(new, str):
+        return NewScalar(text)
+    return NewScalar(new, literal_for(text, new))
+
+
+def _same(old: Any, new: NewScalar) -> bool:
+    if not isinstance(old, Scalar):
+        return False
+    value = scalar_value(old.value, old.style, old.tag)
+    return type(value) is type(new.value) and value == new.value
+
+
+class _MapEdit:
+    def __init__(self, node: Mapping) -> None:
+        self.node = node
+        self.actions: dict[str, tuple[str, Any]] = {}
+
+
+class _SeqEdit:
+    def __init__(self, node: Sequence) -> None:
+        self.node = node
+        self.replaced: dict[int, Any] = {}
+        self.deleted: set[int] = set()
+        self.appended: list[Any] = []
+
+
+class _Slot:
+    """A place a value can be read from or written to, old or new."""
+
+    def __init__(self, planner: Planner, container: Any, key: Any) -> None:
+        self.planner, self.container, self.key = planner, container, key
+
+    def get(self) -> Any:
+        container, key = self.container, self.key
+        if isinstance(container, dict):
+            return container.get(key, MISSING)
+        if isinstance(container, list):
+            return container[key]
+        if isinstance(container, Mapping):
+            edit = self.planner.map_edits.get(id(container))
+            if edit and key in edit.actions:
+                kind, value = edit.actions[key]
+                return MISSING if kind == DELETE else value
+            if container.is_duplicate(key):
+                raise PathError(
+                    f"key {key!r} appears twice in this mapping; which one to edit is ambiguous",
+                    line=container.line + 1,
+                    column=container.column + 1,
+                )
+            i = container.find(key)
+            return MISSING if i is None else container.values[i]
+        # an existing sequence: key is ("old", i) or ("new", j)
+        edit = self.planner.seq_edits.get(id(container))
+        where, i = key
+        if where == "new":
+            return edit.appended[i]
+        if edit and i in edit.replaced:
+            return edit.replaced[i]
+        return container.items[i]
+
+    def set(self, value: Any) -> None:
+        container, key = self.container, self.key
+        if isinstance(container, (dict, list)):
+            container[key] = value
+        elif isinstance(container, Mapping):
+            edit = self.planner.map_edit(container)
+            exists = container.find(key) is not None
+            edit.actions[key] = (REPLACE if exists else INSERT, value)
+        else:
+            edit = self.planner.seq_edit(container)
+            where, i = key
+            if where == "new":
+                edit.appended[i] = value
+            else:
+                edit.replaced[i] = value
+
+    def delete(self) -> None:
+        container, key = self.container, self.key
+        if isinstance(container, dict):
+            container.pop(key, None)
+        elif isinstance(container, list):
+            del container[key]
+        elif isinstance(container, Mapping):
+            edit = self.planner.map_edit(container)
+            if container.find(key) is None:
+                edit.actions.pop(key, None)
+            else:
+                edit.actions[key] = (DELETE, None)
+        else:
+            edit = self.planner.seq_edit(container)
+            where, i = key
+            if where == "new":
+                del edit.appended[i]
+            else:
+                edit.replaced.pop(i, None)
+                edit.deleted.add(i)
+
+    def line(self) -> int:
+        container = self.container
+        if isinstance(container, (Mapping, Sequence)):
+            node = self.get()
+            anchor = node if isinstance(node, (Scalar, Mapping, Sequence)) else container
+            return anchor.line + 1
+        return 0
+
+
+def _seq_slots(planner: Planner, seq: Any) -> list[_Slot]:
+    """The live items of a sequence, old (minus deleted) then appended."""
+    if isinstance(seq, list):
+        return [_Slot(planner, seq, i) for i in range(len(seq))]
+    edit = planner.seq_edits.get(id(seq))
+    deleted = edit.deleted if edit else set()
+    slots = [_Slot(planner, seq, ("old", i)) for i in range(len(seq.items)) if i not in deleted]
+    if edit:
+        slots += [_Slot(planner, seq, ("new", j)) for j in range(len(edit.appended))]
+    return slots
+
+
+def _item_field(planner: Planner, item: Any, key: str) -> Any:
+    """``item[key]`` as a plain string for filters (None when not a scalar)."""
+    if isinstance(item, (Mapping, dict)):
+        value = _Slot(planner, item, key).get()
+        if isinstance(value, Scalar):
+            return value.value
+        if isinstance(value, NewScalar):
+            return str(value.value)
+    return None
+
+
+class Planner:
+    def __init__(self, index: YamlIndex, groups: list[ResourceGroup], file: str | None = None) -> None:
+        self.index = index
+        self.groups = groups
+        self.file = file
+        self.map_edits: dict[int, _MapEdit] = {}
+        self.seq_edits: dict[int, _SeqEdit] = {}
+        self.journal: dict[tuple, Operation] = {}
+        self.warnings: list[str] = []
+        self.errors: list[TaskpatchError] = []
+
+    # -- overlay bookkeeping --------------------------------------------------
+    def map_edit(self, node: Mapping) -> _MapEdit:
+        edit = self.map_edits.get(id(node))
+        if edit is None:
+            edit = self.map_edits[id(node)] = _MapEdit(node)
+        return edit
+
+    def seq_edit(self, node: Sequence) -> _SeqEdit:
+        edit = self.seq_edits.get(id(node))
+        if edit is None:
+            edit = self.seq_edits[id(node)] = _SeqEdit(node)
+        return edit
+
+    def record(self, action: str, resource: Resource, path: tuple[str, ...], old: Any, new: Any,
+               spec: SpecRef, line: int) -> None:
+        key = (id(resource.node), path)
+        # A later edit of a path supersedes earlier edits at or below it.
+        for other in [k for k in self.journal if k[0] == key[0] and k[1][: len(path)] == path]:
+            del self.journal[other]
+        self.journal[key] = Operation(
+            action, resource.name, resource.group, ".".join(path).replace(".[", "["), _describe(old) if old is not MISSING else None,
+            to_plain(new), spec, line or resource.node.line + 1,
+        )
+
+    # -- errors ---------------------------------------------------------------
+    def _error(self, cls: type[TaskpatchError], message: str, spec: SpecRef, span: Span | None,
+               node: Any = None) -> TaskpatchError:
+        line = column = None
+        if isinstance(node, (Scalar, Mapping, Sequence, Alias)):
+            line, column = node.line + 1, node.column + 1
+        return cls(
+            message, file=self.file, line=line, column=column, spec=spec,
+            spec_column=None if span is None else span.start + 1 + spec.column_offset,
+        )
+
+    # -- selectors ------------------------------------------------------------
+    def select(self, selector: Selector | None, spec: SpecRef) -> list[Resource]:
+        everyone = [r for g in self.groups for r in g.resources]
+        if selector is None:
+            return everyone
+        chosen = [r for r in everyone if selector.matches(r.name)]
+        if not chosen:
+            names = sorted({r.name for r in everyone})
+            close = difflib.get_close_matches(selector.pattern, names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            group = self.groups[0]
+            raise SelectorError(
+                f"no resource matches {selector.pattern!r} (resources: {', '.join(names) or 'none'}){hint}",
+                file=self.file, line=group.line, spec=spec,
+                spec_column=selector.span.start + 1 + spec.column_offset,
+            )
+        if not selector.is_pattern:
+            for group in self.groups:
+                same = [r for r in group.resources if r.name == selector.pattern]
+                if len(same) > 1:
+                    raise SelectorError(
+                        f"{len(same)} resources in {group.label} are named {selector.pattern!r} "
+                        f"(lines {', '.join(str(r.node.line + 1) for r in same)}); names must be unique",
+                        file=self.file, line=same[1].node.line + 1, column=same[1].node.column + 1,
+                        spec=spec, spec_column=selector.span.start + 1 + spec.column_offset,
+                    )
+        return chosen
+
+    # -- traversal --------------------------------------------------------------
+    def _check_node(self, node: Any, spec: SpecRef, span: Span) -> Any:
+        if isinstance(node, Alias):
+            raise self._error(
+                PathError,
+                f"the path goes through the alias *{node.anchor} (anchor &{node.anchor}); "
+                "editing it would change every node that shares the anchor",
+                spec, span, node,
+            )
+        return node
+
+    def _descend(self, current: Any, step: PathStep, spec: SpecRef, create: bool) -> _Slot | None:
+        """The slot ``step`` names inside ``current``; None when absent and not creating."""
+        if isinstance(step, Key):
+            if isinstance(current, (Scalar, NewScalar)):
+                raise self._error(
+                    PathError,
+                    f"cannot go into key {step.name!r}: the value here is the scalar {_describe(current)!r}",
+                    spec, step.span, current,
+                )
+            if isinstance(current, (Sequence, list)):
+                raise self._error(
+                    PathError, f"key {step.name!r} used on a sequence; use [N] or [key=value]",
+                    spec, step.span, current,
+                )
+            return _Slot(self, current, step.name)
+        if isinstance(current, (Mapping, dict)):
+            raise self._error(PathError, "an index or [key=value] filter used on a mapping", spec, step.span, current)
+        if isinstance(current, (Scalar, NewScalar)):
+            raise self._error(
+                PathError, f"cannot index into the scalar {_describe(current)!r}", spec, step.span, current
+            )
+        slots = _seq_slots(self, current)
+        if isinstance(step, Index):
+            if step.position < len(slots):
+                return slots[step.position]
+            if not create:
+                return None
+            raise self._error(
+                PathError, f"index {step.position} is past the end of a sequence of {len(slots)} items",
+                spec, step.span, current,
+            )
+        for slot in slots:
+            if _item_field(self, slot.get(), step.key) == step.value:
+                return slot
+        if not create:
+            return None
+        raise self._error(
+            PathError, f"no item of the sequence has {step.key} = {step.value!r}", spec, step.span, current
+        )
+
+    def _walk(self, resource: Resource, path: tuple[PathStep, ...], spec: SpecRef, create: bool) -> _Slot | None:
+        """Follow all but the last step (creating mappings), then return the last slot."""
+        current: Any = resource.node
+        for i, step in enumerate(path):
+            slot = self._descend(current, step, spec, create)
+            if slot is None:
+                return None
+            if i == len(path) - 1:
+                return slot
+            child = self._check_node(slot.get(), spec, step.span)
+            if child is MISSING or _is_null(child) or _is_empty_flow(child):
+                if not create:
+                    return None
+                if not isinstance(path[i + 1], Key):
+                    raise self._error(
+                        PathError, f"{path_text(path[: i + 1])} is empty, so {path_text(path[i + 1 : i + 2])} "
+                        "selects nothing", spec, path[i + 1].span, resource.node,
+                    )
+                child = {}
+                slot.set(child)
+            current = child
+        return None  # pragma: no cover - paths have at least one step
+
+    # -- specs ----------------------------------------------------------------
+    def apply(self, spec: Spec) -> None:
+        try:
+            resources = self.select(spec.selector, spec.source)
+        except TaskpatchError as exc:
+            self.errors.append(exc)
+            return
+        handler = {
+            EnvSpec: self._env, SetSpec: self._set, UnsetSpec: self._unset,
+            ArgsSpec: self._args, ArgsReplace: self._args_replace,
+        }[type(spec)]
+        for resource in resources:
+            try:
+                handler(spec, resource)
+            except TaskpatchError as exc:
+                exc.with_file(self.file) if self.file else None
+                self.errors.append(exc)
+
+    def _set_leaf(self, slot: _Slot, new: Any, resource: Resource, keys: tuple[str, ...], spec: SpecRef,
+                  action: str = "set") -> None:
+        old = slot.get()
+        if isinstance(new, NewScalar) and _same(old, new):
+            return
+        line = slot.line()
+        slot.set(new)
+        self.record(action if old is not MISSING else "add", resource, keys, old, new, spec, line)
+
+    def _keys(self, path: tuple[PathStep, ...]) -> tuple[str, ...]:
+        return tuple(s.name if isinstance(s, Key) else path_text((s,)) for s in path)
+
+    def _set(self, spec: SetSpec, resource: Resource) -> None:
+        slot = self._walk(resource, spec.path, spec.source, create=True)
+        old = self._check_node(slot.get(), spec.source, spec.path[-1].span)
+        keys = self._keys(spec.path)
+        try:
+            new = typed_value(spec.value, old, tuple(s.name for s in spec.path if isinstance(s, Key)), spec.source)
+        except ValueTypeError as exc:
+            exc.line = slot.line() or resource.node.line + 1
+            raise
+        self._set_leaf(slot, new, resource, keys, spec.source)
+
+    def _unset(self, spec: UnsetSpec, resource: Resource) -> None:
+        slot = self._walk(resource, spec.path, spec.source, create=False)
+        if slot is None:
+            return
+        old = slot.get()
+        if old is MISSING:
+            return
+        line = slot.line()
+        slot.delete()
+        self.record("delete", resource, self._keys(spec.path), old, None, spec.source, line)
+
+    def _env(self, spec: EnvSpec, resource: Resource) -> None:
+        env_slot = _Slot(self, resource.node, "env")
+        env = self._check_node(env_slot.get(), spec.source, spec.name_span)
+        value = NewScalar(spec.value)
+        keys = ("env", f"[name={spec.name}]", "value")
+        if env is MISSING or _is_null(env) or _is_empty_flow(env):
+            entries: list = [{"name": NewScalar(spec.name), "value": value}]
+            self._set_leaf(env_slot, entries, resource, keys, spec.source, action="add")
+            return
+        if not isinstance(env, (Sequence, list)):
+            raise self._error(ValueTypeError, "env is not a list of {name, value} entries", spec.source,
+                              spec.name_span, env)
+        for slot in _seq_slots(self, env):
+            item = slot.get()
+            if _item_field(self, item, "name") == spec.name:
+                item = self._check_node(item, spec.source, spec.name_span)
+                value_from = _Slot(self, item, "valueFrom")
+                if value_from.get() is not MISSING:
+                    value_from.delete()
+                    self.warnings.append(
+                        f"{resource.name}: env {spec.name} had valueFrom; replaced by value {spec.value!r}"
+                    )
+                self._set_leaf(_Slot(self, item, "value"), value, resource, keys, spec.source)
+                return
+        entry = {"name": NewScalar(spec.name), "value": value}
+        if isinstance(env, list):
+            env.append(entry)
+        else:
+            self.seq_edit(env).appended.append(entry)
+        self.record("append", resource, keys, MISSING, spec.value, spec.source, env.line + 1 if isinstance(env, Sequence) else 0)
+
+    def _args(self, spec: ArgsSpec, resource: Resource) -> None:
+        args_slot = _Slot(self, resource.node, "args")
+        args = self._check_node(args_slot.get(), spec.source, spec.selector.span)
+        if spec.key is None:
+            self._set_leaf(args_slot, NewScalar(spec.value.text), resource, ("args",), spec.source)
+            return
+        key = spec.key.name
+        keys = ("args", key)
+        empty_string = isinstance(args, Scalar) and args.value == "" and args.style is not None
+        if args is MISSING or _is_null(args) or _is_empty_flow(args) or empty_string:
+            new = {key: typed_value(spec.value, MISSING, keys, spec.source)}
+            self._set_leaf(args_slot, new, resource, keys, spec.source, action="add")
+        elif isinstance(args, (Mapping, dict)):
+            slot = _Slot(self, args, key)
+            old = self._check_node(slot.get(), spec.source, spec.key.span)
+            self._set_leaf(slot, typed_value(spec.value, old, keys, spec.source), resource, keys, spec.source)
+        elif isinstance(args, (Scalar, NewScalar)):
+            self._args_string(spec, resource, args_slot, args)
+        else:
+            flag = NewScalar(f"--{key}")
+            value = NewScalar(spec.value.text)
+            items = [s.get() for s in _seq_slots(self, args)]
+            texts = [_item_field_text(i) for i in items]
+            if f"--{key}" in texts:
+                at = texts.index(f"--{key}")
+                if at + 1 < len(texts) and texts[at + 1] == spec.value.text:
+                    return
+                raise self._error(ValueTypeError, f"args already has --{key}; set it with -s "
+                                  f"'{spec.selector.pattern}.args[{at + 1}]=...'", spec.source, spec.key.span, args)
+            if isinstance(args, list):
+                args.extend([flag, value])
+            else:
+                self.seq_edit(args).appended.extend([flag, value])
+            self.record("append", resource, keys, MISSING, spec.value.text, spec.source, args.line + 1 if isinstance(args, Sequence) else 0)
+
+    def _args_string(self, spec: ArgsSpec, resource: Resource, slot: _Slot, args: Any) -> None:
+        key = spec.key.name  # type: ignore[union-attr]
+        old_text = args.value if isinstance(args, Scalar) else str(args.value)
+        try:
+            tokens = shlex.split(old_text)
+        except ValueError:
+            tokens = old_text.split()
+        flag = f"--{key}"
+        for i, token in enumerate(tokens):
+            if token == flag or token.startswith(flag + "="):
+                given = token[len(flag) + 1 :] if "=" in token else (tokens[i + 1] if i + 1 < len(tokens) else None)
+                if given == spec.value.text:
+                    return  # already there: patching twice changes nothing
+                raise self._error(
+                    ValueTypeError, f"args string already has {flag} (as {given!r}); edit it with -a "
+                    f"'{spec.selector.pattern}=...'", spec.source, spec.key.span, args,  # type: ignore[union-attr]
+                )
+        addition = f"{flag} {shlex.quote(spec.value.text) if spec.value.text else repr('')}"
+        new_text = f"{old_text} {addition}" if old_text else addition
+        self._set_leaf(slot, NewScalar(new_text), resource, ("args",), spec.source)
+
+    def _args_replace(self, spec: ArgsReplace, resource: Resource) -> None:
+        self._set_leaf(_Slot(self, resource.node, "args"), _python_to_new(spec.value), resource, ("args",),
+                       spec.source)
+
+    # -- result ---------------------------------------------------------------
+    def plan(self, specs: Iterable[Spec]) -> Plan:
+        for spec in specs:
+            self.apply(spec)
+        if self.errors:
+            raise self.errors[0] if len(self.errors) == 1 else PlanErrors(self.errors)
+        changes: list = []
+        for edit in self.map_edits.values():
+            if edit.actions:
+                changes.append(MappingChange(edit.node, tuple((k, kind, v) for k, (kind, v) in edit.actions.items())))
+        for sedit in self.seq_edits.values():
+            if sedit.replaced or sedit.deleted or sedit.appended:
+                changes.append(SequenceChange(sedit.node, tuple(sorted(sedit.replaced.items())),
+                                              frozenset(sedit.deleted), tuple(sedit.appended)))
+        operations = sorted(self.journal.values(), key=lambda op: op.line)
+        return Plan(tuple(operations), tuple(changes), tuple(self.warnings))
+
+
+def _item_field_text(item: Any) -> str | None:
+    if isinstance(item, Scalar):
+        return item.value
+    if isinstance(item, NewScalar):
+        return str(item.value)
+    return None
+
+
+def _python_to_new(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _python_to_new(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_python_to_new(v) for v in value]
+    return from_python(value)
+
+
+def make_plan(
+    index: YamlIndex, specs: list[Spec], *, task: str | None = None, resources: str | None = None,
+    file: str | None = None,
+) -> Plan:
+    """Resolve ``specs`` against the indexed text."""
+    if not specs:
+        return Plan((), ())
+    groups = find_groups(index, task=task, resources=resources, file=file)
+    return Planner(index, groups, file).plan(specs)

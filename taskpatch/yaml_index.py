@@ -1,0 +1,256 @@
+"""The positional index: every YAML node with its character span and style.
+
+Built from ruamel.yaml's parser events (the libyaml C parser when
+``ruamel.yaml.clib`` is installed), never from a round-trip tree. Offsets are
+code-point offsets into the text *without* its BOM; ``Document`` keeps the BOM
+aside. Lines and columns are 0-based here and 1-based in messages.
+
+Spans follow the content, not libyaml's end marks: a block scalar's span ends
+at its last content character (libyaml's mark swallows trailing blank lines),
+and a block collection ends where its last child ends (libyaml's end event
+points at the next token, possibly lines later).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+
+from .errors import PathError, YamlSyntaxError
+
+try:  # the C parser is an order of magnitude faster than the pure one
+    from _ruamel_yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - exercised where clib has no wheel
+    _CParser = None
+
+BOM = "\ufeff"
+
+
+class Node:
+    __slots__ = ("start", "end", "line", "column", "anchor", "tag")
+
+    start: int
+    end: int
+    line: int
+    column: int
+    anchor: str | None
+    tag: str | None
+
+
+class Scalar(Node):
+    __slots__ = ("value", "style")
+
+    value: str
+    style: str | None  # None (plain), "'", '"', "|" or ">"
+
+    @property
+    def plain(self) -> bool:
+        return self.style is None
+
+
+class Mapping(Node):
+    __slots__ = ("keys", "values", "flow", "_lookup", "_duplicates")
+
+    def __init__(self) -> None:
+        self.keys: list[Node] = []
+        self.values: list[Node] = []
+        self._lookup: dict[str, int] | None = None
+        self._duplicates: set[str] = set()
+
+    def _build_lookup(self) -> dict[str, int]:
+        lookup: dict[str, int] = {}
+        for i, key in enumerate(self.keys):
+            if isinstance(key, Scalar):
+                if key.value in lookup:
+                    self._duplicates.add(key.value)
+                else:
+                    lookup[key.value] = i
+        self._lookup = lookup
+        return lookup
+
+    def find(self, key: str) -> int | None:
+        """Position of ``key`` among the entries, or None when absent."""
+        lookup = self._lookup if self._lookup is not None else self._build_lookup()
+        return lookup.get(key)
+
+    def is_duplicate(self, key: str) -> bool:
+        if self._lookup is None:
+            self._build_lookup()
+        return key in self._duplicates
+
+    def get(self, key: str) -> Node | None:
+        i = self.find(key)
+        return None if i is None else self.values[i]
+
+    def scalar_value(self, key: str) -> str | None:
+        node = self.get(key)
+        return node.value if isinstance(node, Scalar) else None
+
+
+class Sequence(Node):
+    __slots__ = ("items", "flow")
+
+    def __init__(self) -> None:
+        self.items: list[Node] = []
+
+
+class Alias(Node):
+    """``*name``; ``anchor`` holds the name, ``target`` the anchored node."""
+
+    __slots__ = ("target",)
+
+
+class YamlIndex:
+    """The text (without BOM) and the root node of each document in it."""
+
+    def __init__(self, text: str, roots: list[Node | None]) -> None:
+        self.text = text
+        self.roots = roots
+        self.newline = "\r\n" if "\r\n" in text else "\n"
+
+    def line_start(self, pos: int) -> int:
+        return self.text.rfind("\n", 0, pos) + 1
+
+    def line_end(self, pos: int) -> int:
+        """Offset just past the line break of the line holding ``pos``."""
+        nl = self.text.find("\n", pos)
+        return len(self.text) if nl < 0 else nl + 1
+
+    def eol_comment(self, node: Node) -> tuple[int, int] | None:
+        """The span of the comment that ends the node's last line, if any."""
+        text = self.text
+        end = text.find("\n", node.end)
+        end = len(text) if end < 0 else end
+        tail = text[node.end : end]
+        stripped = tail.lstrip(" \t")
+        if stripped.startswith("#") and (len(stripped) < len(tail) or node.end == 0):
+            start = node.end + len(tail) - len(stripped)
+            return start, end - (1 if text[end - 1 : end] == "\r" else 0)
+        return None
+
+
+def _parse_events(text: str) -> Iterator:
+    if _CParser is not None:
+        parser = _CParser(text)
+        get = parser.get_event
+        check = parser.check_event
+        while check():
+            yield get()
+    else:  # pragma: no cover
+        from ruamel.yaml import YAML
+
+        yield from YAML(typ="safe", pure=True).parse(text)
+
+
+def build_index(text: str, file: str | None = None) -> YamlIndex:
+    """Index ``text`` (BOM already removed). Raises ``YamlSyntaxError``."""
+    roots: list[Node | None] = []
+    stack: list[Node] = []
+    anchors: dict[str, Node] = {}
+    try:
+        for ev in _parse_events(text):
+            cls = ev.__class__
+            if cls is ScalarEvent:
+                node: Node = Scalar()
+                node.value = ev.value
+                style = ev.style or None
+                node.style = style
+                start = ev.start_mark
+                node.start = start.index
+                end = ev.end_mark.index
+                if style == "|" or style == ">":
+                    while end > node.start and text[end - 1] in " \t\r\n":
+                        end -= 1
+                node.end = end
+                node.line = start.line
+                node.column = start.column
+                node.anchor = ev.anchor
+                node.tag = ev.tag
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                node = Mapping() if cls is MappingStartEvent else Sequence()
+                start = ev.start_mark
+                node.start = start.index
+                node.end = ev.end_mark.index
+                node.line = start.line
+                node.column = start.column
+                node.anchor = ev.anchor
+                node.tag = ev.tag
+                node.flow = bool(ev.flow_style)
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                done = stack.pop()
+                if done.flow:
+                    done.end = ev.end_mark.index
+                else:
+                    last = done.values[-1] if cls is MappingEndEvent else done.items[-1]
+                    done.end = last.end
+                continue
+            elif cls is AliasEvent:
+                node = Alias()
+                start = ev.start_mark
+                node.start = start.index
+                node.end = ev.end_mark.index
+                node.line = start.line
+                node.column = start.column
+                node.anchor = ev.anchor
+                node.tag = None
+                node.target = anchors.get(ev.anchor)
+            elif cls is DocumentStartEvent:
+                roots.append(None)
+                continue
+            else:
+                continue
+            if node.anchor is not None and cls is not AliasEvent:
+                anchors[node.anchor] = node
+            if stack:
+                parent = stack[-1]
+                if parent.__class__ is Mapping:
+                    if len(parent.keys) == len(parent.values):
+                        parent.keys.append(node)
+                    else:
+                        parent.values.append(node)
+                else:
+                    parent.items.append(node)
+            else:
+                roots[-1] = node
+            if cls is MappingStartEvent or cls is SequenceStartEvent:
+                stack.append(node)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{problem} ({exc.context}"
+            if exc.context_mark is not None:
+                problem += f" at line {exc.context_mark.line + 1}"
+            problem += ")"
+        raise YamlSyntaxError(
+            problem,
+            file=file,
+            line=None if mark is None else mark.line + 1,
+            column=None if mark is None else mark.column + 1,
+        ) from None
+    except YAMLError as exc:
+        raise YamlSyntaxError(str(exc).splitlines()[0], file=file) from None
+    return YamlIndex(text, roots)
+
+
+def resolve_alias(node: Node, file: str | None = None, what: str = "path") -> Node:
+    """Refuse to go through an alias: an edit there would change every user."""
+    if isinstance(node, Alias):
+        raise PathError(
+            f"the {what} goes through the alias *{node.anchor}, which shares "
+            f"&{node.anchor} with other nodes; edit the anchor instead",
+            file=file,
+            line=node.line + 1,
+            column=node.column + 1,
+        )
+    return node
