@@ -1,0 +1,99 @@
+"""Table-driven grammar tests: valid rows parse to the AST, invalid rows fail at the caret."""
+
+import pytest
+
+from taskpatch.errors import SpecSyntaxError
+from taskpatch.spec_ast import Index, ItemFilter, Key
+from taskpatch.spec_parser import parse_args, parse_env, parse_override, parse_spec_file
+
+VALID_ENV = [
+    ("MY_VAR=MY-VAL", None, "MY_VAR", "MY-VAL"),
+    ("SOME_VAR=expression=22", None, "SOME_VAR", "expression=22"),
+    ("EMPTY=", None, "EMPTY", ""),
+    ("worker:A=1", "worker", "A", "1"),
+    ('"ps.v2":A.B="q"', "ps.v2", "A.B", '"q"'),
+]
+
+
+@pytest.mark.parametrize("text,selector,name,value", VALID_ENV)
+def test_env_valid(text, selector, name, value):
+    spec = parse_env(text)
+    assert (spec.selector.pattern if spec.selector else None, spec.name, spec.value) == (selector, name, value)
+
+
+VALID_OVERRIDE = [
+    ("*.resources.requests.cpu=1000m", "*", ("resources", "requests", "cpu"), "1000m", False),
+    ("worker.replicas=3", "worker", ("replicas",), "3", False),
+    ("w*.a\\.b=x", "w*", ("a.b",), "x", False),
+    ("ps.'a b'.c='007'", "ps", ("a b", "c"), "007", True),
+    ("worker.env[name=FOO].value=\"yes\"", "worker", ("env", ("name", "FOO"), "value"), "yes", True),
+    ("worker.args[1]=x", "worker", ("args", 1), "x", False),
+]
+
+
+def _steps(path):
+    out = []
+    for step in path:
+        if isinstance(step, Key):
+            out.append(step.name)
+        elif isinstance(step, Index):
+            out.append(step.position)
+        else:
+            assert isinstance(step, ItemFilter)
+            out.append((step.key, step.value))
+    return tuple(out)
+
+
+@pytest.mark.parametrize("text,selector,path,value,quoted", VALID_OVERRIDE)
+def test_override_valid(text, selector, path, value, quoted):
+    spec = parse_override(text)
+    assert spec.selector.pattern == selector
+    assert _steps(spec.path) == path
+    assert (spec.value.text, spec.value.quoted) == (value, quoted)
+
+
+def test_unset_and_args():
+    unset = parse_override("~worker.args")
+    assert _steps(unset.path) == ("args",) and not hasattr(unset, "value")
+    entry = parse_args("worker.batch-size=23")
+    assert (entry.key.name, entry.value.text) == ("batch-size", "23")
+    raw = parse_args('worker=--my-super-arg 42; echo "Done!"')
+    assert raw.key is None and raw.value.text == '--my-super-arg 42; echo "Done!"'
+
+
+INVALID = [
+    # parser, text, caret column (1-based), words expected in the message
+    (parse_override, "worker..x=1", 8, "expected a key"),
+    (parse_override, "worker", 7, "expected '.'"),
+    (parse_override, "*.x[=1", 5, "an index"),
+    (parse_override, "a.b[1", 6, "expected ']'"),
+    (parse_override, "", 1, "resource name"),
+    (parse_override, "worker.x", 9, "expected '='"),
+    (parse_override, "~worker", 8, "expected '.'"),
+    (parse_env, "1FOO=2", 1, "not a valid environment variable name"),
+    (parse_env, "worker", 7, "':' or '='"),
+    (parse_env, "=x", 1, "variable name"),
+    (parse_args, "worker", 7, "'.' or '='"),
+    (parse_override, "a.b=1\nx", 6, "one line"),
+]
+
+
+@pytest.mark.parametrize("parse,text,column,words", INVALID)
+def test_invalid_rows_point_at_the_column(parse, text, column, words):
+    with pytest.raises(SpecSyntaxError) as info:
+        parse(text)
+    error = info.value
+    assert error.spec_column == column
+    assert words in error.message
+    caret_line = error.excerpt().splitlines()[-1]
+    assert caret_line.index("^") == column - 1
+    assert "\n" not in str(error)
+
+
+def test_spec_file_lines_and_errors():
+    specs = parse_spec_file("# comment\nenv FOO=1\n\n  set worker.replicas=3\r\nunset worker.args\nargs worker.lr=0.1")
+    assert [type(s).__name__ for s in specs] == ["EnvSpec", "SetSpec", "UnsetSpec", "ArgsSpec"]
+    assert specs[1].source.label.endswith(":4")
+    with pytest.raises(SpecSyntaxError) as info:
+        parse_spec_file("env FOO=1\nset worker..x=2\n", "s.tp")
+    assert (info.value.file, info.value.line, info.value.column) == ("s.tp", 2, 12)
