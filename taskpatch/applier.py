@@ -205,12 +205,16 @@ class Applier:
             return
         if inserts:
             added = ", ".join(f"{w.key(k, True)}: {w.flow(v)}" for k, v in inserts)
-            if node.values:
-                pos = node.values[-1].end
-                self.edits.append((pos, pos, ", " + added, 0))
-            else:
-                pos = text.index("{", node.start) + 1
-                self.edits.append((pos, pos, added, 0))
+            self.flow_append(node, node.values, "{", added)
+
+    def flow_append(self, node: Node, children: list[Node], opener: str, added: str) -> None:
+        """Add entries after the last child of a flow collection, or inside an empty one."""
+        if children:
+            pos = children[-1].end
+            self.edits.append((pos, pos, ", " + added, 0))
+        else:
+            pos = self.text.index(opener, node.start) + 1
+            self.edits.append((pos, pos, added, 0))
 
     # -- sequences --------------------------------------------------------------
     def sequence(self, change: SequenceChange) -> None:
@@ -223,13 +227,7 @@ class Applier:
                 kept += [w.flow(v) for v in change.appended]
                 self.edits.append((node.start, node.end, "[" + ", ".join(kept) + "]", 0))
             elif change.appended:
-                added = ", ".join(w.flow(v) for v in change.appended)
-                if node.items:
-                    pos = node.items[-1].end
-                    self.edits.append((pos, pos, ", " + added, 0))
-                else:
-                    pos = text.index("[", node.start) + 1
-                    self.edits.append((pos, pos, added, 0))
+                self.flow_append(node, node.items, "[", ", ".join(w.flow(v) for v in change.appended))
             return
         if len(change.deleted) == len(node.items) and not change.appended:
             self.edits.append((node.start, node.end, "[]", 0))

@@ -158,6 +158,8 @@ def build_index(text: str, file: str | None = None) -> YamlIndex:
     stack: list[Node] = []
     anchors: dict[str, Node] = {}
     try:
+        # The position fields are set inline per event kind rather than through
+        # a helper: this loop runs once per event and is the index's hot path.
         for ev in _parse_events(text):
             cls = ev.__class__
             if cls is ScalarEvent:
