@@ -24,6 +24,7 @@ class ResourceGroup:
 
     label: str
     line: int
+    column: int
     resources: tuple[Resource, ...]
 
 
@@ -35,7 +36,7 @@ def _resources_of(seq: Node, label: str) -> ResourceGroup | None:
         if isinstance(item, Mapping):
             name = item.scalar_value("name")
             found.append(Resource("" if name is None else name, item, label))
-    return ResourceGroup(label, seq.line + 1, tuple(found))
+    return ResourceGroup(label, seq.line + 1, seq.column + 1, tuple(found))
 
 
 def _mlapp_groups(root: Mapping, task: str | None, file: str | None, doc_label: str) -> list[ResourceGroup]:
@@ -114,7 +115,7 @@ def _jsonpath_groups(root: Node, expression: str, file: str | None, doc_label: s
             group = _resources_of(node, label)
         elif isinstance(node, Mapping):
             name = node.scalar_value("name")
-            group = ResourceGroup(label, node.line + 1, (Resource(name or "", node, label),))
+            group = ResourceGroup(label, node.line + 1, node.column + 1, (Resource(name or "", node, label),))
         else:
             group = None
         if group is not None:

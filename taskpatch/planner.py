@@ -309,7 +309,7 @@ class Planner:
             group = self.groups[0]
             raise SelectorError(
                 f"no resource matches {selector.pattern!r} (resources: {', '.join(names) or 'none'}){hint}",
-                file=self.file, line=group.line, spec=spec,
+                file=self.file, line=group.line, column=group.column, spec=spec,
                 spec_column=selector.span.start + 1 + spec.column_offset,
             )
         if not selector.is_pattern:
@@ -435,7 +435,9 @@ class Planner:
         try:
             new = typed_value(spec.value, old, tuple(s.name for s in spec.path if isinstance(s, Key)), spec.source)
         except ValueTypeError as exc:
-            exc.line = slot.line() or resource.node.line + 1
+            # Point at the value being replaced, or at the resource gaining it.
+            anchor = old if isinstance(old, Scalar) else resource.node
+            exc.line, exc.column = anchor.line + 1, anchor.column + 1
             raise
         self._set_leaf(slot, new, resource, keys, spec.source)
 
