@@ -8,7 +8,7 @@ breaks; a file without a final newline keeps not having one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import TaskpatchError
 from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
@@ -18,32 +18,42 @@ from .yaml_index import Mapping, Node, Scalar, Sequence, YamlIndex
 Edit = tuple[int, int, str, int]  # start, end, text, column (orders inserts at one spot)
 
 
+class FileStyle(NamedTuple):
+    step: int  # mapping indent step
+    seq_indent: int  # how far a block sequence sits right of its key
+    item_offset: int  # from a dash to its item's content: 2 for `- a`, 4 for `-   a`
+
+
 class Writer:
     """Turns new values into YAML text in the style of the file around them."""
 
     def __init__(self, index: YamlIndex) -> None:
         self.index = index
         self.nl = index.newline
-        self._styles: tuple[int, int] | None = None
+        self._styles: FileStyle | None = None
 
     # -- file style -----------------------------------------------------------
-    def styles(self) -> tuple[int, int]:
-        """(mapping indent step, sequence indent under a key), as the file has them."""
+    def styles(self) -> FileStyle:
+        """How the file indents block collections, from the first examples found."""
         if self._styles is None:
-            step, seq = 0, -1
+            step = seq = inner = -1
             stack = [r for r in self.index.roots if r is not None]
-            while stack and (not step or seq < 0):
+            while stack and min(step, seq, inner) < 0:
                 node = stack.pop()
                 if isinstance(node, Mapping) and not node.flow:
                     for key, value in zip(node.keys, node.values):
-                        if isinstance(value, Mapping) and not value.flow and value.line > key.line and not step:
+                        if isinstance(value, Mapping) and not value.flow and value.line > key.line and step < 0:
                             step = value.column - key.column
                         if isinstance(value, Sequence) and not value.flow and value.line > key.line and seq < 0:
                             seq = value.column - key.column
                         stack.append(value)
                 elif isinstance(node, Sequence):
+                    first = node.items[0] if node.items else None
+                    if (not node.flow and isinstance(first, Mapping) and not first.flow and inner < 0
+                            and first.line == node.line and first.column > node.column):
+                        inner = first.column - node.column  # `-   name:` keeps its width
                     stack.extend(node.items)
-            self._styles = (step if step > 0 else 2, seq if seq >= 0 else 0)
+            self._styles = FileStyle(step if step > 0 else 2, max(seq, 0), inner if inner > 0 else 2)
         return self._styles
 
     # -- values ---------------------------------------------------------------
@@ -65,7 +75,7 @@ class Writer:
 
     def entry_lines(self, key: str, value: Any, col: int) -> list[str]:
         pad = " " * col
-        step, seq_indent = self.styles()
+        step, seq_indent, _ = self.styles()
         if isinstance(value, dict) and value:
             return [f"{pad}{self.key(key)}:"] + self.block_lines(value, col + step)
         if isinstance(value, list) and value:
@@ -81,13 +91,14 @@ class Writer:
             lines += self.item_lines(item, col)
         return lines
 
-    def item_lines(self, item: Any, dash_col: int, inner: int = 2) -> list[str]:
+    def item_lines(self, item: Any, dash_col: int, inner: int | None = None) -> list[str]:
         pad = " " * dash_col
+        inner = inner or self.styles().item_offset
         if isinstance(item, (dict, list)) and item:
             body = self.block_lines(item, dash_col + inner)
             return [pad + "-" + " " * (inner - 1) + body[0][dash_col + inner :]] + body[1:]
         text = self.flow(item) if isinstance(item, (dict, list)) else self.scalar(item)
-        return [f"{pad}- {text}"]
+        return [pad + "-" + " " * (inner - 1) + text]
 
     def lines_at(self, pos: int, lines: list[str]) -> str:
         """Text inserting whole ``lines`` at ``pos``, a line start or the end of text."""
@@ -142,7 +153,7 @@ class Applier:
                     new = " " + new
             self.edits.append((start, node.end, new, 0))
             return
-        step, seq_indent = w.styles()
+        step, seq_indent, _ = w.styles()
         if isinstance(node, (Mapping, Sequence)) and not node.flow:
             lines = w.block_lines(value, node.column)
             self.edits.append((node.start, node.end, w.nl.join(lines)[node.column :], 0))
@@ -238,7 +249,7 @@ class Applier:
             self.edits.append((self.index.line_start(dash), self.index.line_end(item.end), "", 0))
         if change.appended:
             first = node.items[0]
-            inner = first.column - node.column if first.line == node.line and first.column > node.column else 2
+            inner = first.column - node.column if first.line == node.line and first.column > node.column else None
             pos = self.index.line_end(node.end)
             lines = [ln for v in change.appended for ln in w.item_lines(v, node.column, inner)]
             self.edits.append((pos, pos, w.lines_at(pos, lines), node.column))

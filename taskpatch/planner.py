@@ -118,7 +118,8 @@ def typed_value(value: Value, old: Any, keys: tuple[str, ...], spec: SpecRef) ->
             if CORE_INT.match(text):
                 return NewScalar(core_resolve(text), literal_for(text, core_resolve(text)))
         elif isinstance(old_value, float) and CORE_FLOAT.match(text):
-            new = core_resolve(text)
+            # "2" reads as a float too: a float field given 2 stays 2.0, as upstream's float(v).
+            new = float(core_resolve(text))
             return NewScalar(new, literal_for(text, new))
     new = core_resolve(text)
     if isinstance(new, str):
