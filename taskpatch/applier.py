@@ -15,7 +15,10 @@ from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
 from .scalars import NewScalar, render_string
 from .yaml_index import Mapping, Node, Scalar, Sequence, YamlIndex
 
-Edit = tuple[int, int, str, int]  # start, end, text, column (orders inserts at one spot)
+# start, end, text, depth. Inserts at one spot are ordered deepest first; the
+# depth is the column, plus a half for block sequences, because a sequence
+# written flush under its key sits at the key's column but is nested in it.
+Edit = tuple[int, int, str, float]
 
 
 class FileStyle(NamedTuple):
@@ -252,7 +255,7 @@ class Applier:
             inner = first.column - node.column if first.line == node.line and first.column > node.column else None
             pos = self.index.line_end(node.end)
             lines = [ln for v in change.appended for ln in w.item_lines(v, node.column, inner)]
-            self.edits.append((pos, pos, w.lines_at(pos, lines), node.column))
+            self.edits.append((pos, pos, w.lines_at(pos, lines), node.column + 0.5))
 
     # -- splice -----------------------------------------------------------------
     def run(self, plan: Plan) -> str:
@@ -275,7 +278,12 @@ class Applier:
             out.append(new)
             last = end
         out.append(self.text[last:])
-        return "".join(out)
+        result = "".join(out)
+        if not self.text.endswith(("\n", "\r")) and result.endswith("\n"):
+            # Deleting the last lines leaves the line break before them; a file
+            # that had no final newline must still end without one.
+            result = result[: -2 if result.endswith("\r\n") else -1]
+        return result
 
     @staticmethod
     def _replaced_spans(plan: Plan) -> list[tuple[Node, int, int]]:

@@ -512,7 +512,8 @@ class Planner:
                 if at + 1 < len(texts) and texts[at + 1] == spec.value.text:
                     return
                 raise self._error(ValueTypeError, f"args already has --{key}; set it with -s "
-                                  f"'{spec.selector.pattern}.args[{at + 1}]=...'", spec.source, spec.key.span, args)
+                                  f"'{spec.selector.pattern}.args[{at + 1}]=...'", spec.source, spec.key.span,
+                                  args if isinstance(args, Sequence) else resource.node)
             if isinstance(args, list):
                 args.extend([flag, value])
             else:
@@ -534,7 +535,8 @@ class Planner:
                     return  # already there: patching twice changes nothing
                 raise self._error(
                     ValueTypeError, f"args string already has {flag} (as {given!r}); edit it with -a "
-                    f"'{spec.selector.pattern}=...'", spec.source, spec.key.span, args,  # type: ignore[union-attr]
+                    f"'{spec.selector.pattern}=...'", spec.source, spec.key.span,  # type: ignore[union-attr]
+                    args if isinstance(args, Scalar) else resource.node,  # a pending value has no position yet
                 )
         addition = f"{flag} {shlex.quote(spec.value.text) if spec.value.text else repr('')}"
         new_text = f"{old_text} {addition}" if old_text else addition

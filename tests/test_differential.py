@@ -92,7 +92,7 @@ ENV_VALUE = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
 
 @given(configs(), st.lists(st.tuples(st.sampled_from(["A", "B", "PATH", "MY_VAR", "x.y-z"]), ENV_VALUE),
                            min_size=1, max_size=5))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 def test_env_agrees_with_upstream(config: dict, pairs: list[tuple[str, str]]) -> None:
     envs = [f"{name}={value}" for name, value in pairs]
     assert strict(ours(config, env=envs)) == strict(upstream_env(config, envs))
@@ -127,14 +127,13 @@ def _upstream_or_skip(config: dict, specs: list[str]) -> dict:
 
 
 @given(override_cases(), st.booleans())
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 def test_named_overrides_agree_with_upstream(case: tuple[dict, list[str]], flow: bool) -> None:
     config, specs = case
     assert strict(ours(config, flow=flow, overrides=specs)) == strict(_upstream_or_skip(config, specs))
 
 
 @given(configs(), st.sampled_from(["image", "resources.requests.cpu", "lr"]), VALUE_TEXT)
-@settings(max_examples=150, deadline=None)
 def test_wildcard_is_upstream_applied_to_each_resource(config: dict, path: str, value: str) -> None:
     """README divergence 1: upstream `*` stops at the first resource lacking the
     key; taskpatch reaches every resource, exactly as if each were named."""
