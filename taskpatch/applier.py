@@ -8,6 +8,8 @@ breaks; a file without a final newline keeps not having one.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from typing import Any, NamedTuple
 
 from .errors import TaskpatchError
@@ -259,10 +261,9 @@ class Applier:
 
     # -- splice -----------------------------------------------------------------
     def run(self, plan: Plan) -> str:
-        gone = self._replaced_spans(plan)
+        gone = _ReplacedSpans(self._replaced_spans(plan))
         for change in plan.changes:
-            node = change.node
-            if any(s <= node.start and node.end <= e for owner, s, e in gone if owner is not node):
+            if gone.cover(change.node):
                 continue  # inside something replaced or deleted wholesale
             if isinstance(change, MappingChange):
                 self.mapping(change)
@@ -298,6 +299,31 @@ class Applier:
                 for i in list(change.deleted) + [i for i, _ in change.replaced]:
                     spans.append((change.node, change.node.items[i].start, change.node.items[i].end))
         return spans
+
+
+class _ReplacedSpans:
+    """Answers "does another node's change replace or delete this node
+    wholesale?" in O(log n), so big plans stay linear-ish.
+
+    Spans come from a tree, so they are nested or disjoint. A span starting
+    before the node contains it iff it ends at or after the node's end; a
+    span starting exactly at the node's start may be the node's own first
+    entry, which does not count.
+    """
+
+    def __init__(self, spans: list[tuple[Node, int, int]]) -> None:
+        spans = sorted(spans, key=lambda span: span[1])
+        self.starts = [start for _, start, _ in spans]
+        self.max_end = list(itertools.accumulate((end for _, _, end in spans), max))
+        self.at_start: dict[int, list[tuple[Node, int]]] = {}
+        for owner, start, end in spans:
+            self.at_start.setdefault(start, []).append((owner, end))
+
+    def cover(self, node: Node) -> bool:
+        before = bisect.bisect_left(self.starts, node.start)
+        if before and self.max_end[before - 1] >= node.end:
+            return True
+        return any(owner is not node and end >= node.end for owner, end in self.at_start.get(node.start, ()))
 
 
 def apply_plan(index: YamlIndex, plan: Plan) -> str:

@@ -127,6 +127,14 @@ def typed_value(value: Value, old: Any, keys: tuple[str, ...], spec: SpecRef) ->
     return NewScalar(new, literal_for(text, new))
 
 
+def _some(names: list[str], limit: int = 8) -> str:
+    """A list of names short enough for a one-line error."""
+    if not names:
+        return "none"
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, ... ({len(names) - limit} more)"
+
+
 def _same(old: Any, new: NewScalar) -> bool:
     if not isinstance(old, Scalar):
         return False
@@ -156,23 +164,28 @@ class _Slot:
 
     def get(self) -> Any:
         container, key = self.container, self.key
-        if isinstance(container, dict):
-            return container.get(key, MISSING)
-        if isinstance(container, list):
-            return container[key]
-        if isinstance(container, Mapping):
+        kind_of = container.__class__  # exact classes, most common first: the planner's hot path
+        if kind_of is Mapping:
             edit = self.planner.map_edits.get(id(container))
-            if edit and key in edit.actions:
-                kind, value = edit.actions[key]
-                return MISSING if kind == DELETE else value
-            if container.is_duplicate(key):
-                raise PathError(
-                    f"key {key!r} appears twice in this mapping; which one to edit is ambiguous",
-                    line=container.line + 1,
-                    column=container.column + 1,
-                )
+            pending = edit.actions.get(key) if edit is not None else None
+            if pending is not None:
+                return MISSING if pending[0] == DELETE else pending[1]
             i = container.find(key)
-            return MISSING if i is None else container.values[i]
+            if i is None:
+                return MISSING
+            if container.is_duplicate(key):
+                again = [k for k in container.keys if isinstance(k, Scalar) and k.value == key][1]
+                raise PathError(
+                    f"key {key!r} appears twice in this mapping (lines {container.keys[i].line + 1} and "
+                    f"{again.line + 1}); which one to edit is ambiguous",
+                    line=again.line + 1,
+                    column=again.column + 1,
+                )
+            return container.values[i]
+        if kind_of is dict:
+            return container.get(key, MISSING)
+        if kind_of is list:
+            return container[key]
         # an existing sequence: key is ("old", i) or ("new", j)
         edit = self.planner.seq_edits.get(id(container))
         where, i = key
@@ -259,6 +272,7 @@ class Planner:
         self.map_edits: dict[int, _MapEdit] = {}
         self.seq_edits: dict[int, _SeqEdit] = {}
         self.journal: dict[tuple, Operation] = {}
+        self._journal_paths: dict[int, set[tuple[str, ...]]] = {}  # per resource, so record() stays O(1)-ish
         self.warnings: list[str] = []
         self.errors: list[TaskpatchError] = []
 
@@ -277,11 +291,13 @@ class Planner:
 
     def record(self, action: str, resource: Resource, path: tuple[str, ...], old: Any, new: Any,
                spec: SpecRef, line: int) -> None:
-        key = (id(resource.node), path)
+        paths = self._journal_paths.setdefault(id(resource.node), set())
         # A later edit of a path supersedes earlier edits at or below it.
-        for other in [k for k in self.journal if k[0] == key[0] and k[1][: len(path)] == path]:
-            del self.journal[other]
-        self.journal[key] = Operation(
+        for other in [p for p in paths if p[: len(path)] == path]:
+            paths.discard(other)
+            del self.journal[(id(resource.node), other)]
+        paths.add(path)
+        self.journal[(id(resource.node), path)] = Operation(
             action, resource.name, resource.group, ".".join(path).replace(".[", "["), _describe(old) if old is not MISSING else None,
             to_plain(new), spec, line or resource.node.line + 1,
         )
@@ -309,7 +325,7 @@ class Planner:
             hint = f"; did you mean {close[0]!r}?" if close else ""
             group = self.groups[0]
             raise SelectorError(
-                f"no resource matches {selector.pattern!r} (resources: {', '.join(names) or 'none'}){hint}",
+                f"no resource matches {selector.pattern!r} (resources: {_some(names)}){hint}",
                 file=self.file, line=group.line, column=group.column, spec=spec,
                 spec_column=selector.span.start + 1 + spec.column_offset,
             )
