@@ -73,6 +73,10 @@ class Document:
                 new_body = apply_plan(self.index(), plan)
                 if new_body != self._body:
                     self._body, self._index = new_body, None
+            # The changes point into the old index; dropping them here frees it
+            # while the collector is paused, instead of leaving hundreds of
+            # thousands of young objects for its next pass (30 ms on 600 KB).
+            plan = Plan(plan.operations, (), plan.warnings)
         return plan
 
     # -- the mlboardclient-shaped API -----------------------------------------------

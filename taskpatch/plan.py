@@ -70,7 +70,7 @@ class Plan:
 
     @property
     def is_noop(self) -> bool:
-        return not self.changes
+        return not self.changes and not self.operations
 
 
 def node_line(node: Node) -> int:

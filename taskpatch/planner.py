@@ -9,6 +9,8 @@ one parse serves every spec, and the plan is the net effect.
 from __future__ import annotations
 
 import difflib
+import fnmatch
+import re
 import shlex
 from typing import Any, Iterable
 
@@ -318,7 +320,11 @@ class Planner:
         everyone = [r for g in self.groups for r in g.resources]
         if selector is None:
             return everyone
-        chosen = [r for r in everyone if selector.matches(r.name)]
+        if selector.is_pattern:
+            matches = re.compile(fnmatch.translate(selector.pattern)).match  # once, not per resource
+            chosen = [r for r in everyone if matches(r.name)]
+        else:
+            chosen = [r for r in everyone if r.name == selector.pattern]
         if not chosen:
             names = sorted({r.name for r in everyone})
             close = difflib.get_close_matches(selector.pattern, names, n=1)

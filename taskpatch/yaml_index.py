@@ -177,7 +177,8 @@ def build_index(text: str, file: str | None = None) -> YamlIndex:
                 node.line = start.line
                 node.column = start.column
                 node.anchor = ev.anchor
-                node.tag = ev.tag
+                tag = ev.ctag  # the raw field: `.tag` is a property, slow at this rate (ruamel >= 0.17.29)
+                node.tag = None if tag is None else str(tag)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 node = Mapping() if cls is MappingStartEvent else Sequence()
                 start = ev.start_mark
@@ -186,7 +187,8 @@ def build_index(text: str, file: str | None = None) -> YamlIndex:
                 node.line = start.line
                 node.column = start.column
                 node.anchor = ev.anchor
-                node.tag = ev.tag
+                tag = ev.ctag
+                node.tag = None if tag is None else str(tag)
                 node.flow = bool(ev.flow_style)
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 done = stack.pop()
