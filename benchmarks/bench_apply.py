@@ -37,7 +37,7 @@ SPECS = [
     parse_override("ps-*.image=tensorflow/tensorflow:2.0.0"),
     parse_override("~*.workDir"),
     parse_args("*.batch-size=23"),
-    parse_args("worker-42.test_arg=12.2"),
+    parse_args("worker-3.test_arg=12.2"),
 ]
 
 RESOURCE = """\
@@ -129,7 +129,7 @@ def cli_times(runs: int) -> tuple[float, float, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--resources", type=int, default=1000)
+    parser.add_argument("--resources", type=int, default=1000, help="at least 7 (the specs name worker-6)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cli-runs", type=int, default=21)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")

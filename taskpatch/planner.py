@@ -516,8 +516,13 @@ class Planner:
         keys = ("args", key)
         empty_string = isinstance(args, Scalar) and args.value == "" and args.style is not None
         if args is MISSING or _is_null(args) or _is_empty_flow(args) or empty_string:
-            new = {key: typed_value(spec.value, MISSING, keys, spec.source)}
-            self._set_leaf(args_slot, new, resource, keys, spec.source, action="add")
+            if isinstance(_Slot(self, resource.node, "command").get(), (Sequence, list)):
+                # A Kubernetes-style container (command is a list) needs its
+                # args as a list of strings too; a mapping would be invalid.
+                new_args: Any = [NewScalar(f"--{key}"), NewScalar(spec.value.text)]
+            else:
+                new_args = {key: typed_value(spec.value, MISSING, keys, spec.source)}
+            self._set_leaf(args_slot, new_args, resource, keys, spec.source, action="add")
         elif isinstance(args, (Mapping, dict)):
             slot = _Slot(self, args, key)
             old = self._check_node(slot.get(), spec.source, spec.key.span)

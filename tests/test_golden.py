@@ -9,27 +9,18 @@ also be a fixed point (patching it again changes nothing).
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import pytest
 
-from taskpatch.cli import main
+from casefiles import apply_case
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.tp"))
 
 
-def _options(spec_file: Path) -> list[str]:
-    first = spec_file.read_text().splitlines()[:1]
-    if first and first[0].startswith("# options:"):
-        return shlex.split(first[0].removeprefix("# options:"))
-    return []
-
-
 def _apply(source: Path, name: str, out: Path) -> int:
-    spec_file = GOLDEN / f"{name}.tp"
-    return main(["apply", str(source), "--spec-file", str(spec_file), *_options(spec_file), "-O", str(out)])
+    return apply_case(source, GOLDEN / f"{name}.tp", out)
 
 
 def test_there_are_golden_cases() -> None:
