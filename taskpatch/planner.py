@@ -234,10 +234,11 @@ class _Slot:
                 edit.replaced.pop(i, None)
                 edit.deleted.add(i)
 
-    def line(self) -> int:
+    def line(self, node: Any = None) -> int:
+        """The 1-based line of the value here (``node``, when the caller has it), else of its container."""
         container = self.container
         if isinstance(container, (Mapping, Sequence)):
-            node = self.get()
+            node = self.get() if node is None else node
             anchor = node if isinstance(node, (Scalar, Mapping, Sequence)) else container
             return anchor.line + 1
         return 0
@@ -440,11 +441,11 @@ class Planner:
                 self.errors.append(exc)
 
     def _set_leaf(self, slot: _Slot, new: Any, resource: Resource, keys: tuple[str, ...], spec: SpecRef,
-                  action: str = "set") -> None:
-        old = slot.get()
+                  action: str = "set", old: Any = None) -> None:
+        old = slot.get() if old is None else old  # callers that just read it pass it on
         if isinstance(new, NewScalar) and _same(old, new):
             return
-        line = slot.line()
+        line = slot.line(old)
         slot.set(new)
         self.record(action if old is not MISSING else "add", resource, keys, old, new, spec, line)
 
@@ -462,7 +463,7 @@ class Planner:
             anchor = old if isinstance(old, Scalar) else resource.node
             exc.line, exc.column = anchor.line + 1, anchor.column + 1
             raise
-        self._set_leaf(slot, new, resource, keys, spec.source)
+        self._set_leaf(slot, new, resource, keys, spec.source, old=old)
 
     def _unset(self, spec: UnsetSpec, resource: Resource) -> None:
         slot = self._walk(resource, spec.path, spec.source, create=False)
