@@ -441,13 +441,16 @@ class Planner:
                 self.errors.append(exc)
 
     def _set_leaf(self, slot: _Slot, new: Any, resource: Resource, keys: tuple[str, ...], spec: SpecRef,
-                  action: str = "set", old: Any = None) -> None:
+                  action: str = "set", old: Any = None, shown: Any = MISSING) -> None:
+        """Set ``new`` at ``slot`` and record it; ``shown`` is what the plan
+        lists when ``new`` is a whole container created to hold one value."""
         old = slot.get() if old is None else old  # callers that just read it pass it on
         if isinstance(new, NewScalar) and _same(old, new):
             return
         line = slot.line(old)
         slot.set(new)
-        self.record(action if old is not MISSING else "add", resource, keys, old, new, spec, line)
+        self.record(action if old is not MISSING else "add", resource, keys, old, new if shown is MISSING else shown,
+                    spec, line)
 
     def _keys(self, path: tuple[PathStep, ...]) -> tuple[str, ...]:
         return tuple(s.name if isinstance(s, Key) else path_text((s,)) for s in path)
@@ -483,7 +486,7 @@ class Planner:
         keys = ("env", f"[name={spec.name}]", "value")
         if env is MISSING or _is_null(env) or _is_empty_flow(env):
             entries: list = [{"name": NewScalar(spec.name), "value": value}]
-            self._set_leaf(env_slot, entries, resource, keys, spec.source, action="add")
+            self._set_leaf(env_slot, entries, resource, keys, spec.source, action="add", shown=spec.value)
             return
         if not isinstance(env, (Sequence, list)):
             raise self._error(ValueTypeError, "env is not a list of {name, value} entries", spec.source,
@@ -523,7 +526,8 @@ class Planner:
                 new_args: Any = [NewScalar(f"--{key}"), NewScalar(spec.value.text)]
             else:
                 new_args = {key: typed_value(spec.value, MISSING, keys, spec.source)}
-            self._set_leaf(args_slot, new_args, resource, keys, spec.source, action="add")
+            shown = new_args[1] if isinstance(new_args, list) else new_args[key]
+            self._set_leaf(args_slot, new_args, resource, keys, spec.source, action="add", shown=shown)
         elif isinstance(args, (Mapping, dict)):
             slot = _Slot(self, args, key)
             old = self._check_node(slot.get(), spec.source, spec.key.span)
