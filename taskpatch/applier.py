@@ -14,7 +14,15 @@ from typing import Any, NamedTuple
 
 from .errors import TaskpatchError
 from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
-from .scalars import NewScalar, render_string
+from .scalars import (
+    AppendedScalar,
+    NewScalar,
+    any_reader_types,
+    can_be_plain,
+    can_be_single_quoted,
+    double_quoted,
+    render_string,
+)
 from .yaml_index import Mapping, Node, Scalar, Sequence, YamlIndex
 
 # start, end, text, depth. Inserts at one spot are ordered deepest first; the
@@ -112,6 +120,23 @@ class Writer:
             return self.nl + self.nl.join(lines)
         return "".join(line + self.nl for line in lines)
 
+    def append_to(self, node: Scalar, full: str, suffix: str, flow: bool) -> tuple[int, str] | None:
+        """Where and what to insert so that ``node`` reads ``full``, keeping its
+        style, its line breaks and its comment; None when its style can't
+        hold the suffix (then the whole scalar is rewritten)."""
+        if "\n" in suffix or "\r" in suffix:
+            return None
+        style = node.style
+        if style is None:
+            # A plain scalar (one line or several) reads the new text only if
+            # the whole is still a plain string.
+            return (node.end, suffix) if can_be_plain(full, flow) and not any_reader_types(full) else None
+        if style in ("|", ">"):
+            return node.end, suffix  # the span ends at the last content character
+        if style == "'":
+            return (node.end - 1, suffix.replace("'", "''")) if can_be_single_quoted(suffix) else None
+        return node.end - 1, double_quoted(suffix)[1:-1]
+
     def block_scalar(self, old: Scalar, value: str) -> str:
         """Rewrite a ``|``/``>`` scalar in block style, at its content's indent."""
         text = self.index.text
@@ -142,6 +167,11 @@ class Applier:
     # -- values in a mapping or sequence slot -----------------------------------
     def replace_value(self, node: Node, value: Any, flow_parent: bool, key: Node | None, key_col: int) -> None:
         text, w = self.text, self.w
+        if isinstance(value, AppendedScalar) and value.base is node:
+            insertion = w.append_to(node, value.value, value.suffix, flow_parent)
+            if insertion is not None:
+                self.edits.append((insertion[0], insertion[0], insertion[1], 0))
+                return
         if isinstance(value, NewScalar) or (isinstance(value, (dict, list)) and not value) or flow_parent:
             if isinstance(value, NewScalar) and isinstance(node, Scalar):
                 if node.style in ("|", ">") and value.literal is None:

@@ -15,7 +15,7 @@ import sys
 from typing import Any, Sequence
 
 from . import __version__
-from .document import Document
+from .document import Document, render_spec
 from .errors import InputOutputError, PlanErrors, SpecSyntaxError, TaskpatchError
 from .files import read_text, write_atomic
 from .spec_ast import Spec
@@ -53,6 +53,8 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", metavar="NAME", help="MLApp task to patch (a glob is allowed)")
     parser.add_argument("--resources", metavar="JSONPATH",
                         help="where the resources are, e.g. '$.spec.template.spec.containers'")
+    parser.add_argument("--render", action="store_true",
+                        help="after the specs, fold args into command as task.start() did, and drop args")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +93,8 @@ def collect_specs(options: argparse.Namespace) -> list[Spec]:
             errors.append(exc)
     if errors:
         raise errors[0] if len(errors) == 1 else PlanErrors(errors)
+    if options.render:
+        specs.append(render_spec())
     return specs
 
 

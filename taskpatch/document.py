@@ -11,7 +11,7 @@ from .errors import SpecRef
 from .files import read_text
 from .plan import Plan
 from .planner import make_plan
-from .spec_ast import ArgsReplace, Selector, Span, Spec
+from .spec_ast import ArgsReplace, RenderSpec, Selector, Span, Spec
 from .spec_parser import parse_args, parse_env, parse_override
 from .yaml_index import BOM, YamlIndex, build_index
 
@@ -99,6 +99,11 @@ class Document:
         spec = ArgsReplace(source, Selector(selector, quoted, Span(0, len(selector))), args)
         return self.apply([spec])
 
+    def render(self, style: str = "task") -> Plan:
+        """Fold ``args`` into ``command`` and drop ``args``, as ``task.start()`` did
+        (``style="serving"`` writes ``--k=v``, as serving jobs did)."""
+        return self.apply([render_spec(style)])
+
     @property
     def data(self) -> Any:
         """The first (usually only) document of the result, as plain data."""
@@ -112,6 +117,13 @@ class Document:
         return list(YAML(typ="safe", pure=False).load_all(self._body))
 
 
+def render_spec(style: str = "task") -> RenderSpec:
+    """The spec ``--render`` adds after all others."""
+    if style not in ("task", "serving"):
+        raise ValueError(f"render style is 'task' or 'serving', not {style!r}")
+    return RenderSpec(SpecRef("--render" if style == "task" else "--render=serving", ""), style)
+
+
 def load(path: str, **options: Any) -> Document:
     return Document(read_text(path), path=path, **options)
 
@@ -123,11 +135,11 @@ def loads(text: str, **options: Any) -> Document:
 def patch_text(text: str, env: Iterable[str] = (), overrides: Iterable[str] = (), args: Iterable[str] = (),
                render: bool = False, task: str | None = None, resources: str | None = None) -> str:
     """Apply env, override and args specs in one pass; return the new text."""
-    if render:
-        raise NotImplementedError("render is not available yet")
     specs: list[Spec] = [parse_env(e, "env") for e in env]
     specs += [parse_override(o, "overrides") for o in overrides]
     specs += [parse_args(a, "args") for a in args]
+    if render:
+        specs.append(render_spec())
     document = Document(text, task=task, resources=resources)
     document.apply(specs)
     return document.text

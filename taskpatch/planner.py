@@ -14,6 +14,7 @@ import re
 import shlex
 from typing import Any, Iterable
 
+from . import render
 from .errors import PathError, PlanErrors, SelectorError, SpecRef, TaskpatchError, ValueTypeError
 from .locate import Resource, ResourceGroup, find_groups
 from .plan import DELETE, INSERT, REPLACE, MappingChange, Operation, Plan, SequenceChange
@@ -22,6 +23,7 @@ from .scalars import (
     CORE_FLOAT,
     CORE_INT,
     NON_NEGATIVE_INT,
+    AppendedScalar,
     NewScalar,
     core_resolve,
     from_python,
@@ -36,6 +38,7 @@ from .spec_ast import (
     ItemFilter,
     Key,
     PathStep,
+    RenderSpec,
     Selector,
     SetSpec,
     Span,
@@ -292,14 +295,18 @@ class Planner:
             edit = self.seq_edits[id(node)] = _SeqEdit(node)
         return edit
 
-    def record(self, action: str, resource: Resource, path: tuple[str, ...], old: Any, new: Any,
-               spec: SpecRef, line: int) -> None:
+    def forget(self, resource: Resource, path: tuple[str, ...]) -> None:
+        """Drop the recorded operations at or below ``path``."""
         paths = self._journal_paths.setdefault(id(resource.node), set())
-        # A later edit of a path supersedes earlier edits at or below it.
         for other in [p for p in paths if p[: len(path)] == path]:
             paths.discard(other)
             del self.journal[(id(resource.node), other)]
-        paths.add(path)
+
+    def record(self, action: str, resource: Resource, path: tuple[str, ...], old: Any, new: Any,
+               spec: SpecRef, line: int) -> None:
+        # A later edit of a path supersedes earlier edits at or below it.
+        self.forget(resource, path)
+        self._journal_paths[id(resource.node)].add(path)
         self.journal[(id(resource.node), path)] = Operation(
             action, resource.name, resource.group, ".".join(path).replace(".[", "["), _describe(old) if old is not MISSING else None,
             to_plain(new), spec, line or resource.node.line + 1,
@@ -431,7 +438,7 @@ class Planner:
             return
         handler = {
             EnvSpec: self._env, SetSpec: self._set, UnsetSpec: self._unset,
-            ArgsSpec: self._args, ArgsReplace: self._args_replace,
+            ArgsSpec: self._args, ArgsReplace: self._args_replace, RenderSpec: self._render,
         }[type(spec)]
         for resource in resources:
             try:
@@ -574,6 +581,66 @@ class Planner:
         new_text = f"{old_text} {addition}" if old_text else addition
         self._set_leaf(slot, NewScalar(new_text), resource, ("args",), spec.source)
 
+    def _live(self, node: Any, spec: SpecRef, span: Span | None) -> Any:
+        """The plain value at ``node`` as this plan has left it so far."""
+        node = self._check_node(node, spec, span)
+        if isinstance(node, Scalar):
+            return scalar_value(node.value, node.style, node.tag)
+        if isinstance(node, NewScalar):
+            return node.value
+        if isinstance(node, (Sequence, list)):
+            return [self._live(slot.get(), spec, span) for slot in _seq_slots(self, node)]
+        if isinstance(node, dict):
+            return {k: self._live(v, spec, span) for k, v in node.items()}
+        edit = self.map_edits.get(id(node))
+        keys = [k.value for k in node.keys if isinstance(k, Scalar)]
+        keys += [k for k, (kind, _) in edit.actions.items() if kind == INSERT] if edit else []
+        live = {key: _Slot(self, node, key).get() for key in keys}
+        return {key: self._live(value, spec, span) for key, value in live.items() if value is not MISSING}
+
+    def _render(self, spec: RenderSpec, resource: Resource) -> None:
+        """Fold ``args`` into ``command`` and drop ``args``, as ``task.start()`` did."""
+        args_slot = _Slot(self, resource.node, "args")
+        args = self._live(args_slot.get(), spec.source, None) if args_slot.get() is not MISSING else None
+        if not args:
+            return  # as upstream: `if not r.get('args'): continue`
+        command_slot = _Slot(self, resource.node, "command")
+        command = self._check_node(command_slot.get(), spec.source, None)
+        try:
+            if command is MISSING or _is_null(command):
+                items = render.argv_items(args, spec.style) if isinstance(args, list) else None
+                new: Any = [NewScalar(i) for i in items] if items is not None else NewScalar(
+                    render.command_text(args, spec.style))
+                self._set_leaf(command_slot, new, resource, ("command",), spec.source, action="render",
+                               shown=to_plain(new))
+            elif isinstance(command, (Sequence, list)):
+                items = [NewScalar(i) for i in render.argv_items(args, spec.style)]
+                if isinstance(command, list):
+                    command.extend(items)
+                else:
+                    self.seq_edit(command).appended.extend(items)
+                self.record("render", resource, ("command",), MISSING, [i.value for i in items], spec.source,
+                            command_slot.line(command))
+            else:
+                old_text = seed_text_of(command)
+                suffix = " " + render.command_text(args, spec.style)
+                block = isinstance(command, Scalar) and command.style in ("|", ">")
+                full = render.appended(old_text, suffix, block)
+                if isinstance(command, Scalar) and command.tag is None:
+                    new = AppendedScalar(full, None, command, suffix)
+                else:
+                    new = NewScalar(full)
+                self._set_leaf(command_slot, new, resource, ("command",), spec.source, action="render", old=command)
+        except ValueError as exc:  # shlex on a string args with an open quote
+            raise self._error(ValueTypeError, f"args cannot be split into words: {exc}", spec.source, None,
+                              args_slot.get()) from None
+        old_args = args_slot.get()
+        args_slot.delete()
+        if isinstance(old_args, Node):
+            self.record("delete", resource, ("args",), old_args, None, spec.source, args_slot.line(old_args))
+        else:  # args this plan added: folded away, so they never reach the file
+            self.forget(resource, ("args",))
+
     def _args_replace(self, spec: ArgsReplace, resource: Resource) -> None:
         self._set_leaf(_Slot(self, resource.node, "args"), _python_to_new(spec.value), resource, ("args",),
                        spec.source)
@@ -602,6 +669,12 @@ def _item_field_text(item: Any) -> str | None:
     if isinstance(item, NewScalar):
         return str(item.value)
     return None
+
+
+def seed_text_of(node: Any) -> str:
+    """A command scalar's text, whatever type YAML gives it (``command: 1``)."""
+    value = node.value if isinstance(node, (Scalar, NewScalar)) else node
+    return value if isinstance(value, str) else str(value)
 
 
 def _python_to_new(value: Any) -> Any:

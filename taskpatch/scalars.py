@@ -153,6 +153,17 @@ class NewScalar:
     literal: str | None = None
 
 
+@dataclass(frozen=True)
+class AppendedScalar(NewScalar):
+    """A string scalar of the file with ``suffix`` added to its end (render).
+
+    ``value`` is the whole new string; the applier may write just the suffix
+    into ``base``, keeping its style, line breaks and comment."""
+
+    base: Any = None
+    suffix: str = ""
+
+
 def int_literal(text: str, value: int) -> str:
     # 1.1 reads 010 as octal and 0o17 as a string: write plain decimal then.
     return text if PLAIN_DECIMAL_INT.match(text) else str(value)

@@ -132,4 +132,15 @@ class ArgsReplace:
     value: Any
 
 
-Spec = Union[EnvSpec, SetSpec, UnsetSpec, ArgsSpec, ArgsReplace]
+@dataclass(frozen=True)
+class RenderSpec:
+    """``--render``: fold every resource's ``args`` into its ``command``.
+
+    ``style`` is ``"task"`` (``--k v``) or ``"serving"`` (``--k=v``)."""
+
+    source: SpecRef
+    style: str = "task"
+    selector: Selector | None = None
+
+
+Spec = Union[EnvSpec, SetSpec, UnsetSpec, ArgsSpec, ArgsReplace, RenderSpec]
