@@ -242,25 +242,36 @@ class Applier:
             self.edits.append((start, self.index.line_end(value.end), "", 0))
 
     def flow_mapping(self, node: Mapping, deleted: set[int], inserts: list) -> None:
-        w, text = self.w, self.text
-        if deleted:
-            # Flow collections are short: rebuild the kept entries verbatim.
-            kept = [text[k.start : v.end] for i, (k, v) in enumerate(zip(node.keys, node.values)) if i not in deleted]
-            kept += [f"{w.key(k, True)}: {w.flow(v)}" for k, v in inserts]
-            self.edits.append((node.start, node.end, "{" + ", ".join(kept) + "}", 0))
-            return
-        if inserts:
-            added = ", ".join(f"{w.key(k, True)}: {w.flow(v)}" for k, v in inserts)
-            self.flow_append(node, node.values, "{", added)
+        w = self.w
+        added = ", ".join(f"{w.key(k, True)}: {w.flow(v)}" for k, v in inserts)
+        entries = [(k.start, v.end) for k, v in zip(node.keys, node.values)]
+        self.flow_edit(node, entries, deleted, "{", "}", added)
 
-    def flow_append(self, node: Node, children: list[Node], opener: str, added: str) -> None:
-        """Add entries after the last child of a flow collection, or inside an empty one."""
-        if children:
-            pos = children[-1].end
-            self.edits.append((pos, pos, ", " + added, 0))
-        else:
-            pos = self.text.index(opener, node.start) + 1
-            self.edits.append((pos, pos, added, 0))
+    def flow_edit(self, node: Node, entries: list[tuple[int, int]], deleted: set[int] | frozenset[int],
+                  opener: str, closer: str, added: str) -> None:
+        """Delete entries of a flow collection with their separators, then add
+        ``added`` at its end. Only those bytes change: kept entries, their
+        comments and the collection's line breaks stay as they were."""
+        if deleted and len(deleted) == len(entries):
+            self.edits.append((node.start, node.end, opener + added + closer, 0))
+            return
+        run: list[int] = []
+        for i in sorted(deleted) + [len(entries) + 1]:  # a sentinel flushes the last run
+            if run and i != run[-1] + 1:
+                first, last = run[0], run[-1]
+                if last + 1 < len(entries):  # "a, b, c" -> "a, c": up to the next entry
+                    self.edits.append((entries[first][0], entries[last + 1][0], "", 0))
+                else:  # the run ends the collection: from the end of the entry before it
+                    self.edits.append((entries[first - 1][1], entries[last][1], "", 0))
+                run = []
+            run.append(i)
+        if added:
+            if entries:
+                pos = entries[-1][1]
+                self.edits.append((pos, pos, ", " + added, 0))
+            else:
+                pos = self.text.index(opener, node.start) + 1
+                self.edits.append((pos, pos, added, 0))
 
     # -- sequences --------------------------------------------------------------
     def sequence(self, change: SequenceChange) -> None:
@@ -268,12 +279,8 @@ class Applier:
         for i, value in change.replaced:
             self.replace_value(node.items[i], value, node.flow, None, node.column)
         if node.flow:
-            if change.deleted:
-                kept = [text[it.start : it.end] for i, it in enumerate(node.items) if i not in change.deleted]
-                kept += [w.flow(v) for v in change.appended]
-                self.edits.append((node.start, node.end, "[" + ", ".join(kept) + "]", 0))
-            elif change.appended:
-                self.flow_append(node, node.items, "[", ", ".join(w.flow(v) for v in change.appended))
+            added = ", ".join(w.flow(v) for v in change.appended)
+            self.flow_edit(node, [(it.start, it.end) for it in node.items], change.deleted, "[", "]", added)
             return
         if len(change.deleted) == len(node.items) and not change.appended:
             self.edits.append((node.start, node.end, "[]", 0))
