@@ -13,12 +13,16 @@ from .errors import (
     YamlSyntaxError,
 )
 from .plan import Operation, Plan
+from .serving import MissingVariableError, serve
+from .taskinfo import read_task_info, update_task_info
+from .variants import variants
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Document",
     "InputOutputError",
+    "MissingVariableError",
     "NotATaskConfigError",
     "Operation",
     "PathError",
@@ -32,4 +36,8 @@ __all__ = [
     "load",
     "loads",
     "patch_text",
+    "read_task_info",
+    "serve",
+    "update_task_info",
+    "variants",
 ]

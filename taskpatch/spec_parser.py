@@ -119,6 +119,13 @@ def _lark() -> Lark:
     )
 
 
+def value_of(text: str, span: Span) -> Value:
+    """A value as written: quoted whole means a string, unquoted is typed later."""
+    if QUOTED_RE.match(text):
+        return Value(_unquote(text), True, span)
+    return Value(text, False, span)
+
+
 def _unquote(text: str) -> str:
     if text.startswith("'"):
         return text[1:-1].replace("''", "'")
@@ -187,11 +194,7 @@ class _ToAst(Transformer):
 
     @v_args(inline=True)
     def value(self, token: Token) -> Value:
-        text = str(token)
-        span = self._span(token)
-        if QUOTED_RE.match(text):
-            return Value(_unquote(text), True, span)
-        return Value(text, False, span)
+        return value_of(str(token), self._span(token))
 
     def _missing_value(self, meta) -> Value:
         end = meta.end_pos - self.base

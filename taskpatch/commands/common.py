@@ -1,0 +1,104 @@
+"""What several commands share: the spec and location options, stdout, diffs."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+from typing import Any
+
+from ..document import render_spec
+from ..errors import PlanErrors, SpecSyntaxError, TaskpatchError
+from ..files import read_text
+from ..spec_ast import Spec
+from ..spec_parser import parse_args, parse_env, parse_override, parse_spec_file
+
+EXIT_OK, EXIT_CHANGED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+SPEC_PARSERS = {"env": parse_env, "override": parse_override, "args": parse_args}
+
+
+class _OrderedSpec(argparse.Action):
+    """Keep -e/-s/-a in command-line order: later specs see earlier ones."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+        getattr(namespace, "specs").append((self.const, values, option_string))
+
+
+def add_location_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", metavar="NAME", help="MLApp task to patch (a glob is allowed)")
+    parser.add_argument("--resources", metavar="JSONPATH",
+                        help="where the resources are, e.g. '$.spec.template.spec.containers'")
+
+
+def add_spec_options(parser: argparse.ArgumentParser) -> None:
+    """FILE, the -e/-s/-a specs, spec files, location and --render."""
+    parser.add_argument("file", nargs="?", default="-", help="task config (default: stdin, also '-')")
+    parser.set_defaults(specs=[])
+    parser.add_argument("-e", "--env", action=_OrderedSpec, const="env", metavar="ENV",
+                        help="[SELECTOR:]NAME=VALUE, e.g. MY_VAR=MY-VAL")
+    parser.add_argument("-s", "--set", action=_OrderedSpec, const="override", metavar="OVERRIDE",
+                        help="SELECTOR.PATH=VALUE, e.g. '*.resources.requests.cpu=1000m'; ~SELECTOR.PATH deletes")
+    parser.add_argument("-a", "--args", action=_OrderedSpec, const="args", metavar="ARGS",
+                        help="SELECTOR.KEY=VALUE sets one argument; SELECTOR=RAW sets the args string")
+    parser.add_argument("--spec-file", action="append", default=[], metavar="F",
+                        help="file of specs, one per line: env/set/unset/args ...")
+    add_location_options(parser)
+    parser.add_argument("--render", action="store_true",
+                        help="after the specs, fold args into command as task.start() did, and drop args")
+
+
+def collect_specs(options: argparse.Namespace) -> list[Spec]:
+    """Parse every spec; report all syntax errors together."""
+    specs: list[Spec] = []
+    errors: list[TaskpatchError] = []
+    for kind, text, flag in options.specs:
+        try:
+            specs.append(SPEC_PARSERS[kind](text, flag))
+        except SpecSyntaxError as exc:
+            errors.append(exc)
+    for path in options.spec_file:
+        try:
+            specs.extend(parse_spec_file(read_text(path), path))
+        except TaskpatchError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0] if len(errors) == 1 else PlanErrors(errors)
+    if options.render:
+        specs.append(render_spec())
+    return specs
+
+
+def display_name(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
+def write_stdout(text: str) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+def warn(message: str) -> None:
+    print(f"taskpatch: warning: {message}", file=sys.stderr)
+
+
+def unified_diff(old: str, new: str, name: str) -> str:
+    lines = []
+    for line in difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name.lstrip('/')}", f"b/{name.lstrip('/')}"
+    ):
+        lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(lines)
+
+
+def colourise(diff: str, mode: str, stream: Any) -> str:
+    if mode == "never" or (mode == "auto" and (os.environ.get("NO_COLOR") or not stream.isatty())):
+        return diff
+    colours = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
+    out = []
+    for line in diff.splitlines(keepends=True):
+        colour = None if line.startswith(("+++", "---")) else colours.get(line[:1])
+        out.append(f"{colour}{line.rstrip(chr(10))}\033[0m\n" if colour else line)
+    return "".join(out)

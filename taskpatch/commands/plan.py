@@ -1,0 +1,58 @@
+"""``taskpatch plan``: the operations the specs resolve to, as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..document import Document
+from ..files import read_text
+from .common import EXIT_OK, add_spec_options, collect_specs, display_name, warn, write_stdout
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("plan", help="print the operations the specs resolve to")
+    add_spec_options(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run=run)
+
+
+def run(options: argparse.Namespace) -> int:
+    specs = collect_specs(options)
+    name = display_name(options.file)
+    document = Document(read_text(options.file), path=name, task=options.task, resources=options.resources)
+    plan = document.plan(specs)
+    if options.format == "json":
+        payload = {
+            "file": name,
+            "operations": [op.to_json() for op in plan.operations],
+            "warnings": list(plan.warnings),
+        }
+        write_stdout(json.dumps(payload, indent=2, default=str) + "\n")
+        return EXIT_OK
+    rows = [
+        (f"{name}:{op.line}", op.resource, op.path, _show(op.old, op.action), _show(op.new, op.action, new=True),
+         f"{op.spec.label} {op.spec.text}".strip())
+        for op in plan.operations
+    ]
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
+    lines = [
+        f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {old} → {new}  ({spec})"
+        for a, b, c, old, new, spec in rows
+    ]
+    for warning in plan.warnings:
+        warn(warning)
+    write_stdout("".join(line + "\n" for line in lines))
+    if not rows:
+        print(f"taskpatch: {name}: nothing to change", file=sys.stderr)
+    return EXIT_OK
+
+
+def _show(value: Any, action: str, new: bool = False) -> str:
+    if new and action == "delete":
+        return "(deleted)"
+    if not new and action in ("add", "append"):
+        return "(absent)"
+    return json.dumps(value, default=str, ensure_ascii=False)

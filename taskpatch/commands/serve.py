@@ -1,0 +1,47 @@
+"""``taskpatch serve``: the serving config for a finished task."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..files import read_text, write_atomic
+from ..serving import serve
+from ..taskinfo import read_task_info
+from .common import EXIT_OK, warn, write_stdout
+from .info import parse_pairs
+
+# From a task-info file only the serving variables are taken; other keys
+# there (metrics, say) are not meant for the serving job.
+INFO_KEYS = ("checkpoint_path", "model_path")
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("serve", help="build the serving config for a task from an MLApp's spec.serving")
+    parser.add_argument("file", metavar="CONFIG", help="the MLApp project file")
+    parser.add_argument("--serving", required=True, metavar="NAME", help="the spec.serving entry")
+    parser.add_argument("--task", required=True, metavar="NAME", help="the task whose model is served")
+    parser.add_argument("--build", metavar="ID", help="the task's build to serve")
+    parser.add_argument("--info", metavar="FILE", help="task info JSON (taskpatch info set) with model_path...")
+    parser.add_argument("--var", action="append", default=[], metavar="KEY=VALUE",
+                        help="a variable for the serving job, e.g. model_path=/models/1 (overrides --info)")
+    parser.add_argument("--expand", action="store_true",
+                        help="substitute the variables into the command instead of binding them as env")
+    parser.add_argument("-O", "--output", metavar="OUT", help="write the result to OUT (atomically)")
+    parser.set_defaults(run=run)
+
+
+def run(options: argparse.Namespace) -> int:
+    variables: dict[str, str] = {}
+    if options.info:
+        info = read_task_info(options.info)
+        variables.update({k: str(info[k]) for k in INFO_KEYS if k in info})
+    variables.update(parse_pairs(options.var, "--var"))
+    document = serve(read_text(options.file), serving=options.serving, task=options.task, build=options.build,
+                     variables=variables, expand=options.expand, path=options.file)
+    for warning in document.warnings:
+        warn(warning)
+    if options.output:
+        write_atomic(options.output, document.text)
+    else:
+        write_stdout(document.text)
+    return EXIT_OK

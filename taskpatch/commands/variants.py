@@ -1,0 +1,65 @@
+"""``taskpatch variants``: one config per point of a sweep, and an index."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from ..errors import InputOutputError, YamlSyntaxError
+from ..files import read_text, write_atomic
+from ..variants import variants
+from .common import EXIT_OK, add_location_options
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("variants", help="write one config per sweep variant, plus variants.json")
+    parser.add_argument("file", metavar="CONFIG", help="the task config or MLApp")
+    parser.add_argument("--transforms", metavar="FILE",
+                        help="YAML list as parallel_run takes it: [{worker: {batch_size: 10}}, ...]")
+    parser.add_argument("--grid", action="append", default=[], metavar="SEL.KEY=V1,V2",
+                        help="values to sweep (a cartesian product over all --grid); '\\,' is a literal comma")
+    parser.add_argument("-d", "--outdir", required=True, metavar="OUTDIR", help="where the variant files go")
+    parser.add_argument("--render", action="store_true", help="fold args into command in every variant")
+    add_location_options(parser)
+    parser.set_defaults(run=run)
+
+
+def load_transforms(path: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
+    try:
+        return YAML(typ="safe", pure=False).load(read_text(path))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise YamlSyntaxError(str(exc.problem), file=path, line=mark.line + 1 if mark else None,
+                              column=mark.column + 1 if mark else None) from None
+
+
+def run(options: argparse.Namespace) -> int:
+    transforms = load_transforms(options.transforms) if options.transforms else None
+    text = read_text(options.file)
+    stem = os.path.splitext(os.path.basename(options.file if options.file != "-" else "stdin"))[0]
+    results = list(variants(text, transforms, options.grid, options.render, task=options.task,
+                            resources=options.resources, path=options.file))
+    try:
+        os.makedirs(options.outdir, exist_ok=True)
+    except OSError as exc:
+        raise InputOutputError(f"cannot create the folder: {exc.strerror}", file=options.outdir) from None
+    width = max(3, len(str(len(results))))
+    progress = sys.stderr.isatty()
+    index = []
+    for number, (params, variant) in enumerate(results, 1):
+        name = f"{stem}-{number:0{width}d}.yaml"
+        write_atomic(os.path.join(options.outdir, name), variant)
+        index.append({"file": name, "params": params})
+        if progress and (number == len(results) or number % max(1, len(results) // 100) == 0):
+            print(f"\rtaskpatch: variants {number}/{len(results)}", end="", file=sys.stderr, flush=True)
+    if progress:
+        print(file=sys.stderr)
+    write_atomic(os.path.join(options.outdir, "variants.json"), json.dumps(index, indent=2, default=str) + "\n")
+    print(f"taskpatch: {len(results)} variants written to {options.outdir}", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,138 @@
+"""``serve``: a serving config built from an MLApp's ``spec.serving[]`` entry.
+
+This is what the seed's "Serve" button did with a finished task: take the
+project's serving entry, point it at the task (``taskName``, ``build``), hand
+it the paths the task recorded (``model_path``, ``checkpoint_path``, see
+``taskinfo``) and fold its ``args`` in as ``--k=v``. The entry's own text is
+cut out of the project file, comments and all, and patched like any task.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Mapping as MappingType
+
+from .document import Document, render_spec
+from .errors import NotATaskConfigError, SelectorError, SpecRef, ValueTypeError
+from .render import shell_word
+from .spec_ast import EnvSpec, Key, Selector, SetSpec, Span, Spec, Value
+from .yaml_index import BOM, Mapping, Node, Scalar, Sequence, YamlIndex, build_index
+
+# The variables a serving job is handed (the seed's list).
+SERVING_VARIABLES = ("checkpoint_path", "model_path")
+_REFERENCE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+class MissingVariableError(ValueTypeError):
+    """The serving command uses a variable nobody provided."""
+
+    kind = "serving error"
+
+
+def serve(text: str, *, serving: str, task: str, build: str | None = None,
+          variables: MappingType[str, str] | None = None, expand: bool = False, path: str | None = None) -> Document:
+    """The serving config for ``task`` from the ``serving`` entry of an MLApp.
+
+    ``variables`` (for example ``model_path``) become env entries, or, with
+    ``expand``, are substituted into the command. Raises ``TaskpatchError``s;
+    a variable given but never used is a warning on the result."""
+    variables = dict(variables or {})
+    index = build_index(text[1:] if text.startswith(BOM) else text, path)
+    root = _mlapp(index, path)
+    entry = _pick(root, "serving", serving, path)
+    _pick(root, "tasks", task, path)
+    command = entry.get("command")
+    command_text = _command_text(command)
+    used = {a or b for a, b in _REFERENCE.findall(command_text)}
+    missing = sorted(v for v in SERVING_VARIABLES if v in used and v not in variables)
+    if missing:
+        names = " and ".join(f"${name}" for name in missing)
+        raise MissingVariableError(
+            f"the serving command uses {names}, which was not given (record it with `taskpatch info set` "
+            f"and pass --info, or pass --var {missing[0]}=...)",
+            file=path, line=command.line + 1, column=command.column + 1,  # type: ignore[union-attr]
+        )
+    document = Document(_entry_text(index, entry), path=path, resources="$")
+    specs: list[Spec] = [_set("taskName", task)] + ([_set("build", build)] if build is not None else [])
+    if expand:
+        if variables and isinstance(command, Scalar):
+            specs.append(_set("command", _expand(command_text, variables)))
+    else:
+        specs += [_env(name, value) for name, value in variables.items()]
+    specs.append(render_spec("serving"))
+    document.apply(specs)
+    if variables and not used & set(variables):
+        document.warnings.append(
+            f"the serving command refers to none of {', '.join('$' + v for v in variables)}; as the seed notes, "
+            "the command must use the variable (e.g. $model_path) for the serving job to pick the path up"
+        )
+    return document
+
+
+def _mlapp(index: YamlIndex, path: str | None) -> Mapping:
+    for root in index.roots:
+        if isinstance(root, Mapping) and root.scalar_value("kind") == "MLApp":
+            return root
+    raise NotATaskConfigError("serve needs an MLApp project file (kind: MLApp)", file=path, line=1, column=1)
+
+
+def _pick(root: Mapping, section: str, name: str, path: str | None) -> Mapping:
+    """The ``spec.<section>[]`` entry called ``name``, or a positioned error."""
+    spec = root.get("spec")
+    entries = spec.get(section) if isinstance(spec, Mapping) else None
+    if not isinstance(entries, Sequence) or not entries.items:
+        where = entries or spec or root
+        raise NotATaskConfigError(f"this MLApp has no spec.{section} entries", file=path, line=where.line + 1,
+                                  column=where.column + 1)
+    named = [(e.scalar_value("name"), e) for e in entries.items if isinstance(e, Mapping)]
+    for entry_name, entry in named:
+        if entry_name == name:
+            return entry
+    names = [n for n, _ in named if n is not None]
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise SelectorError(f"no spec.{section} entry is named {name!r} ({section}: {', '.join(names)}){hint}",
+                        file=path, line=entries.line + 1, column=entries.column + 1)
+
+
+def _command_text(command: Node | None) -> str:
+    if isinstance(command, Scalar):
+        return command.value
+    if isinstance(command, Sequence):
+        return " ".join(item.value for item in command.items if isinstance(item, Scalar))
+    return ""
+
+
+def _entry_text(index: YamlIndex, entry: Mapping) -> str:
+    """The entry's own lines, dedented to a document of their own; the
+    ``- `` before its first key becomes spaces, so columns line up."""
+    text = index.text
+    lines = text[index.line_start(entry.start) : index.line_end(entry.end)].splitlines(keepends=True)
+    width = entry.column
+    lines[0] = " " * width + lines[0][width:]
+    return "".join(line[width:] if not line[:width].strip() else line.lstrip(" ") for line in lines)
+
+
+def _expand(command: str, variables: MappingType[str, str]) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        return shell_word(variables[name]) if name in variables else match.group(0)
+
+    return _REFERENCE.sub(substitute, command)
+
+
+def _everything() -> Selector:
+    return Selector("*", False, Span(0, 1))
+
+
+def _set(key: str, value: Any) -> SetSpec:
+    text = str(value)
+    source = SpecRef(f"{key}={text}", "serve")
+    return SetSpec(source, _everything(), (Key(key, Span(0, len(key))),),
+                   Value(text, True, Span(len(key) + 1, len(key) + 1 + len(text))))
+
+
+def _env(name: str, value: str) -> EnvSpec:
+    source = SpecRef(f"{name}={value}", "serve")
+    return EnvSpec(source, None, name, Span(0, len(name)), value, Span(len(name) + 1, len(name) + 1 + len(value)))
