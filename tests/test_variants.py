@@ -1,0 +1,99 @@
+"""Sweep variants: transforms, grids, one parse, the CLI's files and index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import taskpatch
+from taskpatch.cli import main
+
+TEXT = """\
+resources:
+- name: worker   # trainer
+  command: python train.py
+  args:
+    batch_size: 32
+- name: ps
+  command: python ps.py
+"""
+
+
+def test_transforms_as_parallel_run_takes_them() -> None:
+    out = list(taskpatch.variants(TEXT, transforms=[{"worker": {"batch_size": 10}}, {"worker": {"batch_size": 5}}]))
+    assert [params for params, _ in out] == [{"worker.batch_size": 10}, {"worker.batch_size": 5}]
+    assert out[0][1] == TEXT.replace("batch_size: 32", "batch_size: 10")
+    assert out[1][1] == TEXT.replace("batch_size: 32", "batch_size: 5")
+
+
+def test_grid_is_a_cartesian_product_with_escaped_commas() -> None:
+    out = list(taskpatch.variants(TEXT, grid=["worker.lr=0.1,0.01", r"ps.mode=a\,b,'007'"]))
+    assert [p for p, _ in out] == [
+        {"worker.lr": 0.1, "ps.mode": "a,b"}, {"worker.lr": 0.1, "ps.mode": "007"},
+        {"worker.lr": 0.01, "ps.mode": "a,b"}, {"worker.lr": 0.01, "ps.mode": "007"},
+    ]
+    import yaml
+
+    data = yaml.safe_load(out[1][1])
+    assert data["resources"][0]["args"] == {"batch_size": 32, "lr": 0.1}
+    assert data["resources"][1]["args"] == {"mode": "007"}
+
+
+def test_transforms_times_grid_and_render() -> None:
+    out = list(taskpatch.variants(TEXT, transforms=[{"worker": {"batch_size": 8}}], grid=["worker.lr=1,2"],
+                                  render=True))
+    assert [p for p, _ in out] == [{"worker.batch_size": 8, "worker.lr": 1}, {"worker.batch_size": 8, "worker.lr": 2}]
+    assert "  command: python train.py --batch_size 8 --lr 2\n" in out[1][1]
+    assert "args" not in out[1][1]
+
+
+def test_the_input_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = taskpatch.document.build_index
+    monkeypatch.setattr(taskpatch.document, "build_index", lambda *a, **k: calls.append(1) or real(*a, **k))
+    out = list(taskpatch.variants(TEXT, grid=["worker.lr=" + ",".join(str(i) for i in range(50))]))
+    assert len(out) == 50 and len(calls) == 1
+
+
+@pytest.mark.parametrize("transforms,message", [
+    ({"worker": {}}, "must be a list"),
+    ([{"worker": 3}], "must map to"),
+    ([{"worker": {"x": [1, 2]}}], "must be a scalar"),
+])
+def test_bad_transforms(transforms: object, message: str) -> None:
+    with pytest.raises(taskpatch.ValueTypeError, match=message):
+        list(taskpatch.variants(TEXT, transforms=transforms))
+
+
+def test_nothing_to_vary_is_an_error() -> None:
+    with pytest.raises(taskpatch.ValueTypeError, match="--transforms or"):
+        list(taskpatch.variants(TEXT))
+
+
+def test_cli_writes_files_and_index(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "task.yaml"
+    source.write_text(TEXT)
+    transforms = tmp_path / "t.yaml"
+    transforms.write_text("- {worker: {batch_size: 10}}\n- {worker: {batch_size: 5}}\n")
+    outdir = tmp_path / "out"
+    assert main(["variants", str(source), "--transforms", str(transforms), "--grid", "ps.x=1,2", "-d",
+                 str(outdir)]) == 0
+    index = json.loads((outdir / "variants.json").read_text())
+    assert [entry["file"] for entry in index] == [f"task-00{i}.yaml" for i in range(1, 5)]
+    assert index[3]["params"] == {"worker.batch_size": 5, "ps.x": 2}
+    assert (outdir / "task-004.yaml").read_text() == taskpatch.patch_text(
+        TEXT, args=["worker.batch_size=5", "ps.x=2"])
+    assert "4 variants" in capfd.readouterr().err
+
+
+def test_cli_bad_transforms_file(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "task.yaml"
+    source.write_text(TEXT)
+    transforms = tmp_path / "t.yaml"
+    transforms.write_text("- {worker: [\n")
+    assert main(["variants", str(source), "--transforms", str(transforms), "-d", str(tmp_path / "o")]) == 2
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and "t.yaml:2:1" in err
+    assert not (tmp_path / "o").exists()
