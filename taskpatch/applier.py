@@ -44,6 +44,9 @@ class Writer:
         self.index = index
         self.nl = index.newline
         self._styles: FileStyle | None = None
+        # Variant templates ask how given placeholder strings were written:
+        # placeholder -> (style, flow, text). None when nobody asks.
+        self.trace: dict[str, tuple[str | None, bool, str]] | None = None
 
     # -- file style -----------------------------------------------------------
     def styles(self) -> FileStyle:
@@ -74,7 +77,10 @@ class Writer:
         if value.literal is not None:
             return value.literal
         # An old quote style carries over; plain and block fall back to plain-if-safe.
-        return render_string(str(value.value), style if style in ("'", '"') else None, flow)
+        text = render_string(str(value.value), style if style in ("'", '"') else None, flow)
+        if self.trace is not None and value.value in self.trace:
+            self.trace[value.value] = (style, flow, text)
+        return text
 
     def key(self, name: str, flow: bool = False) -> str:
         return render_string(name, None, flow)
@@ -363,7 +369,11 @@ class _ReplacedSpans:
         return any(owner is not node and end >= node.end for owner, end in self.at_start.get(node.start, ()))
 
 
-def apply_plan(index: YamlIndex, plan: Plan) -> str:
+def apply_plan(index: YamlIndex, plan: Plan, trace: dict[str, tuple[str | None, bool, str]] | None = None) -> str:
+    """The text with the plan's changes spliced in. ``trace`` (placeholder
+    strings as keys) is filled with how each was written, for templates."""
     if plan.is_noop:
         return index.text
-    return Applier(index).run(plan)
+    applier = Applier(index)
+    applier.w.trace = trace
+    return applier.run(plan)

@@ -140,7 +140,8 @@ def _some(names: list[str], limit: int = 8) -> str:
     return shown if len(names) <= limit else f"{shown}, ... ({len(names) - limit} more)"
 
 
-def _same(old: Any, new: NewScalar) -> bool:
+def same_scalar(old: Any, new: NewScalar) -> bool:
+    """Does the file's scalar ``old`` already hold ``new``? (Then nothing is written.)"""
     if not isinstance(old, Scalar):
         return False
     value = scalar_value(old.value, old.style, old.tag)
@@ -452,7 +453,7 @@ class Planner:
         """Set ``new`` at ``slot`` and record it; ``shown`` is what the plan
         lists when ``new`` is a whole container created to hold one value."""
         old = slot.get() if old is None else old  # callers that just read it pass it on
-        if isinstance(new, NewScalar) and _same(old, new):
+        if isinstance(new, NewScalar) and same_scalar(old, new):
             return
         line = slot.line(old)
         slot.set(new)

@@ -8,17 +8,20 @@ never a parse.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import itertools
 import re
 from typing import Any, Iterable, Iterator, Sequence as SequenceType
 
-from .applier import apply_plan
+from .applier import Writer, apply_plan
 from .document import Document, render_spec
-from .errors import SpecRef, ValueTypeError
-from .planner import make_plan
-from .scalars import core_resolve
-from .spec_ast import ArgsSpec, Key, Selector, Span, Spec
+from .errors import SpecRef, TaskpatchError, ValueTypeError
+from .locate import Resource, find_groups
+from .planner import MISSING, make_plan, same_scalar, typed_value
+from .scalars import NewScalar, core_resolve
+from .spec_ast import ArgsSpec, Key, Selector, Span, Spec, Value
 from .spec_parser import parse_args, value_of
+from .yaml_index import Mapping, Scalar, Sequence, YamlIndex
 
 # Grid values are split at commas; `\,` is a comma inside a value.
 _UNESCAPED_COMMA = re.compile(r"(?<!\\),")
@@ -89,6 +92,130 @@ def combinations(transforms: Any = None, grid: Iterable[str] = ()) -> list[Choic
     return [[part for choice in combo for part in choice] for combo in itertools.product(*axes)]
 
 
+class _Hole:
+    """One place a variant's value goes: what the planner would type it
+    against, and how the writer wrote the placeholder there."""
+
+    __slots__ = ("spec", "old", "raw", "style", "flow", "original", "source", "keys", "written")
+
+    def __init__(self, spec: ArgsSpec, old: Scalar | None, raw: bool, original: str) -> None:
+        self.spec, self.old, self.raw, self.original = spec, old, raw, original
+        self.source = 0  # which of the variant's specs gives this hole its value
+        self.keys = ("args", spec.key.name)  # type: ignore[union-attr]
+        self.written: dict[tuple[str, bool], str] = {}  # a grid repeats each value many times
+        self.style: str | None = None
+        self.flow = False
+
+
+class _Template:
+    """The output for one shape of variant (the same args keys on the same
+    resources), with a hole per value.
+
+    The planner and applier run once, with placeholder strings as values and
+    the writer tracing how it wrote each; a variant is then the template's
+    segments joined with each value written the same way (typed against the
+    old value, kept as it was when equal). This mirrors the planner for args
+    mappings and lists only: anything else (an args string, render, a block
+    scalar, a name two resources share) makes ``build`` return None and the
+    variants go through the planner one by one. tests/test_variants.py checks
+    the two paths give the same bytes.
+    """
+
+    def __init__(self, segments: list[str], holes: list[_Hole], writer: Writer) -> None:
+        self.segments, self.holes, self.writer = segments, holes, writer
+
+    @classmethod
+    def build(cls, index: YamlIndex, specs: list[ArgsSpec], task: str | None, resources: str | None,
+              file: str | None) -> _Template | None:
+        try:
+            groups = find_groups(index, task=task, resources=resources, file=file)
+        except TaskpatchError:
+            return None
+        everyone = [r for g in groups for r in g.resources]
+        names = [r.name for r in everyone]
+        per_resource: list[tuple[ArgsSpec, Resource, int]] = []
+        for source, spec in enumerate(specs):
+            if spec.key is None:
+                return None
+            pattern = re.compile(fnmatch.translate(spec.selector.pattern)) if spec.selector.is_pattern else None
+            chosen = [r for r in everyone if (pattern.match(r.name) if pattern else r.name == spec.selector.pattern)]
+            if not chosen or any(names.count(r.name) > 1 for r in chosen):
+                return None
+            for resource in chosen:
+                exact = Selector(resource.name, True, spec.selector.span)
+                per_resource.append((dataclasses.replace(spec, selector=exact), resource, source))
+        if len({(r.name, s.key.name) for s, r, _ in per_resource}) != len(per_resource):  # type: ignore[union-attr]
+            return None
+        holes, marked = [], []
+        for number, (spec, resource, source) in enumerate(per_resource):
+            hole = _hole(spec, resource, index)
+            if hole is None:
+                return None
+            hole.source = source
+            marker = f"tpHole{number}x{id(index) % 9973}"
+            holes.append(hole)
+            marked.append(dataclasses.replace(spec, value=Value(marker, True, spec.value.span)))
+        trace: dict[str, tuple[str | None, bool, str]] = {f"tpHole{n}x{id(index) % 9973}": (None, False, "")
+                                                         for n in range(len(holes))}
+        try:
+            text = apply_plan(index, make_plan(index, list(marked), task=task, resources=resources, file=file), trace)
+        except TaskpatchError:
+            return None
+        found = []
+        for hole, (style, flow, written) in zip(holes, trace.values()):
+            if not written or text.count(written) != 1:
+                return None  # not written through the writer, or not findable: no template
+            hole.style, hole.flow = style, flow
+            found.append((text.index(written), len(written), hole))
+        found.sort(key=lambda item: item[0])  # holes in text order
+        segments, last = [], 0
+        for start, length, _ in found:
+            segments.append(text[last:start])
+            last = start + length
+        segments.append(text[last:])
+        return cls(segments, [hole for _, _, hole in found], Writer(index))
+
+    def render(self, specs: list[ArgsSpec]) -> str:
+        """The variant's text; raises what the planner would on a bad value."""
+        parts = [self.segments[0]]
+        scalar = self.writer.scalar
+        for hole, segment in zip(self.holes, self.segments[1:]):
+            value = specs[hole.source].value
+            text = hole.written.get((value.text, value.quoted))
+            if text is None:
+                if hole.raw:
+                    new = NewScalar(value.text)
+                else:
+                    new = typed_value(value, MISSING if hole.old is None else hole.old, hole.keys, hole.spec.source)
+                if hole.old is not None and same_scalar(hole.old, new):
+                    text = hole.original
+                else:
+                    text = scalar(new, hole.style, hole.flow)
+                hole.written[value.text, value.quoted] = text
+            parts.append(text)
+            parts.append(segment)
+        return "".join(parts)
+
+
+def _hole(spec: ArgsSpec, resource: Resource, index: YamlIndex) -> _Hole | None:
+    """How the planner will treat this args key on this resource, if simply."""
+    node = resource.node
+    args = node.get("args")
+    key = spec.key.name  # type: ignore[union-attr]
+    if isinstance(args, Mapping) and args.keys:
+        old = args.get(key)
+        if old is None or (isinstance(old, Scalar) and old.style not in ("|", ">") and not old.anchor):
+            original = index.text[old.start : old.end] if old is not None else ""
+            return _Hole(spec, old, False, original)
+        return None
+    if isinstance(args, Sequence) and args.items:
+        return _Hole(spec, None, True, "")
+    if args is None or (isinstance(args, Scalar) and args.value == "") or (
+            isinstance(args, (Mapping, Sequence)) and args.flow):
+        return _Hole(spec, None, isinstance(node.get("command"), Sequence), "")
+    return None
+
+
 def variants(text: str, transforms: Any = None, grid: SequenceType[str] = (), render: bool = False, *,
              task: str | None = None, resources: str | None = None, path: str | None = None
              ) -> Iterator[tuple[Params, str]]:
@@ -96,9 +223,21 @@ def variants(text: str, transforms: Any = None, grid: SequenceType[str] = (), re
     document = Document(text, path=path, task=task, resources=resources)
     index = document.index()  # the one parse
     bom = "\ufeff" if text.startswith("\ufeff") else ""
+    templates: dict[tuple, _Template | None] = {}
     for choice in combinations(transforms, grid):
         specs: list[Spec] = [spec for _, spec, _ in choice]
+        params = {name: value for name, _, value in choice}
+        shape = tuple((s.selector.pattern, s.key.name if s.key else None) for s in specs)  # type: ignore[union-attr]
+        if not render and shape not in templates:
+            templates[shape] = _Template.build(index, specs, task, resources, path)  # type: ignore[arg-type]
+        template = None if render else templates[shape]
+        if template is not None:
+            try:
+                yield params, bom + template.render(specs)  # type: ignore[arg-type]
+                continue
+            except TaskpatchError:
+                pass  # let the planner raise it, with its positions
         if render:
             specs.append(render_spec())
         plan = make_plan(index, specs, task=task, resources=resources, file=path)
-        yield {name: value for name, _, value in choice}, bom + apply_plan(index, plan)
+        yield params, bom + apply_plan(index, plan)

@@ -97,3 +97,43 @@ def test_cli_bad_transforms_file(tmp_path: Path, capfd: pytest.CaptureFixture[st
     err = capfd.readouterr().err
     assert err.count("\n") == 1 and "t.yaml:2:1" in err
     assert not (tmp_path / "o").exists()
+
+
+# -- the template fast path gives the planner's bytes ---------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from test_properties import NAMES, configs  # noqa: E402
+
+GRID_VALUES = st.one_of(
+    st.from_regex(r"[a-z0-9.:# -]{0,6}", fullmatch=True).filter(lambda v: v == v.strip() and "#" not in v[:1]),
+    st.integers(-5, 10**4).map(str),
+    st.sampled_from(["yes", "on", "1e3", "007", "true", "null", "~", "'007'", '"x y"', "1.5", "2024-01-01", ""]),
+)
+
+
+@given(configs(), st.lists(st.tuples(st.sampled_from(["*", *NAMES]), st.sampled_from(["lr", "steps", "foo"]),
+                                     st.lists(GRID_VALUES, min_size=1, max_size=3)),
+                           min_size=1, max_size=2, unique_by=lambda t: (t[0], t[1])))
+def test_template_matches_the_planner(config, axes) -> None:
+    text = config.text
+    grid = [f"{sel}.{key}=" + ",".join(values) for sel, key, values in axes]
+    try:
+        fast = list(taskpatch.variants(text, grid=grid))
+    except taskpatch.TaskpatchError as exc:
+        fast_error = type(exc)
+    else:
+        fast_error = None
+    slow, slow_error = [], None
+    for combo in __import__("itertools").product(*[[(s, k, v) for v in vs] for s, k, vs in axes]):
+        try:
+            slow.append(taskpatch.patch_text(text, args=[f"{s}.{k}={v}" for s, k, v in combo]))
+        except taskpatch.TaskpatchError as exc:
+            slow_error = type(exc)
+            break
+    if slow_error is not None:
+        assert fast_error is not None
+        return
+    assert fast_error is None
+    assert [variant for _, variant in fast] == slow
