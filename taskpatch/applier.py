@@ -167,6 +167,12 @@ class Applier:
         self.w = Writer(index)
         self.edits: list[Edit] = []
 
+    def after_branches(self, pos: int, anchor: int) -> int:
+        """In a template, new lines after a collection that ends inside an
+        {{ if }} block go after its {{ end }}, where every branch sees them."""
+        template = self.index.template
+        return pos if template is None else template.after_branches(pos, anchor)
+
     def colon_end(self, key: Node) -> int:
         return self.text.index(":", key.end) + 1
 
@@ -212,13 +218,18 @@ class Applier:
     # -- mappings ---------------------------------------------------------------
     def mapping(self, change: MappingChange) -> None:
         node, w = change.node, self.w
-        positions = {k.value: i for i, k in reversed(list(enumerate(node.keys))) if isinstance(k, Scalar)}
+        # Every position of each key: in a template, a key may stand once per
+        # {{ if }}/{{ else }} branch, and each branch gets the edit.
+        positions: dict[str, list[int]] = {}
+        for i, k in enumerate(node.keys):
+            if isinstance(k, Scalar):
+                positions.setdefault(k.value, []).append(i)
         inserts = [(k, v) for k, kind, v in change.actions if kind == INSERT]
-        deleted = {positions[k] for k, kind, _ in change.actions if kind == DELETE}
+        deleted = {i for k, kind, _ in change.actions if kind == DELETE for i in positions[k]}
         for key, kind, value in change.actions:
             if kind == REPLACE:
-                i = positions[key]
-                self.replace_value(node.values[i], value, node.flow, node.keys[i], node.keys[i].column)
+                for i in positions[key]:
+                    self.replace_value(node.values[i], value, node.flow, node.keys[i], node.keys[i].column)
         if node.flow:
             self.flow_mapping(node, deleted, inserts)
             return
@@ -227,7 +238,7 @@ class Applier:
             return
         self.delete_entries(node, deleted)
         if inserts:
-            pos = self.index.line_end(node.end)
+            pos = self.after_branches(self.index.line_end(node.end), node.start)
             lines = [ln for k, v in inserts for ln in w.entry_lines(k, v, node.column)]
             self.edits.append((pos, pos, w.lines_at(pos, lines), node.column))
 
@@ -298,7 +309,7 @@ class Applier:
         if change.appended:
             first = node.items[0]
             inner = first.column - node.column if first.line == node.line and first.column > node.column else None
-            pos = self.index.line_end(node.end)
+            pos = self.after_branches(self.index.line_end(node.end), node.start)
             lines = [ln for v in change.appended for ln in w.item_lines(v, node.column, inner)]
             self.edits.append((pos, pos, w.lines_at(pos, lines), node.column + 0.5))
 
@@ -315,13 +326,14 @@ class Applier:
         # At one offset, deeper inserts go first so nested lines stay nested.
         edits = sorted(self.edits, key=lambda e: (e[0], e[1], -e[3]))
         out, last = [], 0
+        source = self.index.source  # the original: for a template, self.text is masked
         for start, end, new, _ in edits:
             if start < last:
                 raise TaskpatchError(f"internal error: overlapping edits at offset {start}")
-            out.append(self.text[last:start])
+            out.append(source[last:start])
             out.append(new)
             last = end
-        out.append(self.text[last:])
+        out.append(source[last:])
         result = "".join(out)
         if not self.text.endswith(("\n", "\r")) and result.endswith("\n"):
             # Deleting the last lines leaves the line break before them; a file
@@ -373,7 +385,7 @@ def apply_plan(index: YamlIndex, plan: Plan, trace: dict[str, tuple[str | None, 
     """The text with the plan's changes spliced in. ``trace`` (placeholder
     strings as keys) is filled with how each was written, for templates."""
     if plan.is_noop:
-        return index.text
+        return index.source
     applier = Applier(index)
     applier.w.trace = trace
     return applier.run(plan)

@@ -42,10 +42,11 @@ class Document:
     """
 
     def __init__(self, text: str, *, path: str | None = None, task: str | None = None,
-                 resources: str | None = None) -> None:
+                 resources: str | None = None, template: bool | None = None) -> None:
         self.path = path
         self.task = task
         self.resources = resources
+        self.template = template  # Go template markup: True, False, or None to detect
         self._bom = text.startswith(BOM)
         self._body = text[1:] if self._bom else text
         self._index: YamlIndex | None = None
@@ -57,7 +58,7 @@ class Document:
 
     def index(self) -> YamlIndex:
         if self._index is None:
-            self._index = build_index(self._body, self.path)
+            self._index = build_index(self._body, self.path, self.template)
         return self._index
 
     def plan(self, specs: Iterable[Spec]) -> Plan:
@@ -114,7 +115,12 @@ class Document:
     def documents(self) -> list[Any]:
         from ruamel.yaml import YAML
 
-        return list(YAML(typ="safe", pure=False).load_all(self._body))
+        # A template is not YAML until rendered: read its masked form, where
+        # each `{{ }}` action stands as underscores (or a comment line).
+        index = self.index()
+        yaml = YAML(typ="safe", pure=False)
+        yaml.allow_duplicate_keys = index.template is not None  # one key per {{ if }} branch: the last wins
+        return list(yaml.load_all(index.text if index.template else self._body))
 
 
 def render_spec(style: str = "task") -> RenderSpec:
@@ -133,13 +139,14 @@ def loads(text: str, **options: Any) -> Document:
 
 
 def patch_text(text: str, env: Iterable[str] = (), overrides: Iterable[str] = (), args: Iterable[str] = (),
-               render: bool = False, task: str | None = None, resources: str | None = None) -> str:
+               render: bool = False, task: str | None = None, resources: str | None = None,
+               template: bool | None = None) -> str:
     """Apply env, override and args specs in one pass; return the new text."""
     specs: list[Spec] = [parse_env(e, "env") for e in env]
     specs += [parse_override(o, "overrides") for o in overrides]
     specs += [parse_args(a, "args") for a in args]
     if render:
         specs.append(render_spec())
-    document = Document(text, task=task, resources=resources)
+    document = Document(text, task=task, resources=resources, template=template)
     document.apply(specs)
     return document.text

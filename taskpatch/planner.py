@@ -47,6 +47,7 @@ from .spec_ast import (
     Value,
     path_text,
 )
+from .template import alternatives
 from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex
 
 # Kuberlab fields that are counts: always written as non-negative ints.
@@ -179,7 +180,8 @@ class _Slot:
             i = container.find(key)
             if i is None:
                 return MISSING
-            if container.is_duplicate(key):
+            if container.is_duplicate(key) and not self.planner.alternatives(
+                    [k for k in container.keys if isinstance(k, Scalar) and k.value == key]):
                 again = [k for k in container.keys if isinstance(k, Scalar) and k.value == key][1]
                 raise PathError(
                     f"key {key!r} appears twice in this mapping (lines {container.keys[i].line + 1} and "
@@ -296,6 +298,14 @@ class Planner:
             edit = self.seq_edits[id(node)] = _SeqEdit(node)
         return edit
 
+    def alternatives(self, nodes: list[Any]) -> bool:
+        """Are these nodes one thing written once per {{ if }}/{{ else }} branch?"""
+        template = self.index.template
+        if template is None:
+            return False
+        branches = [template.branch_at(node.start) for node in nodes]
+        return all(alternatives(a, b) for i, a in enumerate(branches) for b in branches[i + 1 :])
+
     def forget(self, resource: Resource, path: tuple[str, ...]) -> None:
         """Drop the recorded operations at or below ``path``."""
         paths = self._journal_paths.setdefault(id(resource.node), set())
@@ -347,7 +357,7 @@ class Planner:
         if not selector.is_pattern:
             for group in self.groups:
                 same = [r for r in group.resources if r.name == selector.pattern]
-                if len(same) > 1:
+                if len(same) > 1 and not self.alternatives([r.node for r in same]):
                     raise SelectorError(
                         f"{len(same)} resources in {group.label} are named {selector.pattern!r} "
                         f"(lines {', '.join(str(r.node.line + 1) for r in same)}); names must be unique",

@@ -107,7 +107,7 @@ def _command_text(command: Node | None) -> str:
 def _entry_text(index: YamlIndex, entry: Mapping) -> str:
     """The entry's own lines, dedented to a document of their own; the
     ``- `` before its first key becomes spaces, so columns line up."""
-    text = index.text
+    text = index.source  # with its markup, for a template
     lines = text[index.line_start(entry.start) : index.line_end(entry.end)].splitlines(keepends=True)
     width = entry.column
     lines[0] = " " * width + lines[0][width:]

@@ -205,7 +205,7 @@ def _hole(spec: ArgsSpec, resource: Resource, index: YamlIndex) -> _Hole | None:
     if isinstance(args, Mapping) and args.keys:
         old = args.get(key)
         if old is None or (isinstance(old, Scalar) and old.style not in ("|", ">") and not old.anchor):
-            original = index.text[old.start : old.end] if old is not None else ""
+            original = index.source[old.start : old.end] if old is not None else ""
             return _Hole(spec, old, False, original)
         return None
     if isinstance(args, Sequence) and args.items:

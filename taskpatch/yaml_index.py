@@ -27,6 +27,7 @@ from ruamel.yaml.events import (
 )
 
 from .errors import PathError, YamlSyntaxError
+from .template import TemplateInfo, analyse, has_markup, mask
 
 try:  # the C parser is an order of magnitude faster than the pure one
     from _ruamel_yaml import CParser as _CParser
@@ -34,6 +35,7 @@ except ImportError:  # pragma: no cover - exercised where clib has no wheel
     _CParser = None
 
 BOM = "\ufeff"
+MAX_TEXT_DIRECTIVES = 16  # retries of a template's masking; bounds the time on broken files
 
 
 class Node:
@@ -111,11 +113,19 @@ class Alias(Node):
 
 
 class YamlIndex:
-    """The text (without BOM) and the root node of each document in it."""
+    """The text (without BOM) and the root node of each document in it.
 
-    def __init__(self, text: str, roots: list[Node | None]) -> None:
+    For a Go template, ``text`` is the masked text the nodes were read from
+    and ``source`` the original, which edits are spliced into; offsets are
+    the same in both (see ``template``). Otherwise the two are one string.
+    """
+
+    def __init__(self, text: str, roots: list[Node | None], source: str | None = None,
+                 template: TemplateInfo | None = None) -> None:
         self.text = text
         self.roots = roots
+        self.source = text if source is None else source
+        self.template = template
         self.newline = "\r\n" if "\r\n" in text else "\n"
 
     def line_start(self, pos: int) -> int:
@@ -152,8 +162,30 @@ def _parse_events(text: str) -> Iterator:
         yield from YAML(typ="safe", pure=True).parse(text)
 
 
-def build_index(text: str, file: str | None = None) -> YamlIndex:
-    """Index ``text`` (BOM already removed). Raises ``YamlSyntaxError``."""
+def build_index(text: str, file: str | None = None, template: bool | None = None) -> YamlIndex:
+    """Index ``text`` (BOM already removed). Raises ``YamlSyntaxError``.
+
+    ``template``: treat ``{{ }}`` as Go template markup (True), never (False),
+    or when the text has any (None)."""
+    if template or (template is None and has_markup(text)):
+        info = analyse(text)
+        as_text: set[int] = set()
+        while True:
+            try:
+                index = _build(mask(text, info, as_text), file)
+                return YamlIndex(index.text, index.roots, text, info)
+            except YamlSyntaxError as exc:
+                # A directive line inside a multi-line plain scalar (a long
+                # command with an {{ if }} in it) must be text, not a comment.
+                # Try the nearest one above the error; each line at most once.
+                above = [n for n in info.directive_lines if n not in as_text and n < (exc.line or 0)]
+                if not above or len(as_text) >= MAX_TEXT_DIRECTIVES:
+                    raise
+                as_text.add(max(above))
+    return _build(text, file)
+
+
+def _build(text: str, file: str | None) -> YamlIndex:
     roots: list[Node | None] = []
     stack: list[Node] = []
     anchors: dict[str, Node] = {}

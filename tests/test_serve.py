@@ -133,8 +133,13 @@ def test_corpus_mlapps_using_the_variables(path: Path) -> None:
     root = index.roots[0]
     spec = root.get("spec")
     serving = spec.get("serving").items[0].scalar_value("name")
-    task = spec.get("tasks").items[0].scalar_value("name")
+    tasks = spec.get("tasks")
     variables = {"model_path": "/models/1", "checkpoint_path": "/ckpt/1"}
+    if tasks is None or not getattr(tasks, "items", None):
+        with pytest.raises(taskpatch.NotATaskConfigError, match="no spec.tasks"):
+            taskpatch.serve(text, serving=serving, task="any", variables=variables)
+        return
+    task = tasks.items[0].scalar_value("name")
     doc = taskpatch.serve(text, serving=serving, task=task, build="1", variables=variables)
     data = doc.data
     assert data["name"] == serving and data["taskName"] == task and data["build"] == "1"
