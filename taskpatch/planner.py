@@ -209,8 +209,10 @@ class _Slot:
             container[key] = value
         elif isinstance(container, Mapping):
             edit = self.planner.map_edit(container)
-            exists = container.find(key) is not None
-            edit.actions[key] = (REPLACE if exists else INSERT, value)
+            i = container.find(key)
+            if i is not None:
+                self.planner.check_unshared(container.values[i])  # `cpu: &c 1`, used elsewhere as *c
+            edit.actions[key] = (REPLACE if i is not None else INSERT, value)
         else:
             edit = self.planner.seq_edit(container)
             where, i = key
@@ -227,9 +229,11 @@ class _Slot:
             del container[key]
         elif isinstance(container, Mapping):
             edit = self.planner.map_edit(container)
-            if container.find(key) is None:
+            i = container.find(key)
+            if i is None:
                 edit.actions.pop(key, None)
             else:
+                self.planner.check_unshared(container.values[i])
                 edit.actions[key] = (DELETE, None)
         else:
             edit = self.planner.seq_edit(container)
@@ -262,6 +266,16 @@ def _seq_slots(planner: Planner, seq: Any) -> list[_Slot]:
     return slots
 
 
+def _merged_from(mapping: Mapping, key: str) -> Alias | None:
+    """The ``<<: *alias`` through which ``mapping`` gets ``key``, if any."""
+    merge = mapping.get("<<")
+    sources = merge.items if isinstance(merge, Sequence) else [merge]
+    for source in sources:
+        if isinstance(source, Alias) and isinstance(source.target, Mapping) and source.target.find(key) is not None:
+            return source
+    return None
+
+
 def _item_field(planner: Planner, item: Any, key: str) -> Any:
     """``item[key]`` as a plain string for filters (None when not a scalar)."""
     if isinstance(item, (Mapping, dict)):
@@ -286,15 +300,32 @@ class Planner:
         self.errors: list[TaskpatchError] = []
 
     # -- overlay bookkeeping --------------------------------------------------
+    def check_unshared(self, node: Any) -> None:
+        """Refuse to change a node that an alias elsewhere shares."""
+        if not isinstance(node, (Scalar, Mapping, Sequence)):
+            return
+        found = self.index.sharing(node)
+        if found is not None:
+            anchored, users = found
+            where = ", ".join(str(u.line + 1) for u in users)
+            raise PathError(
+                f"this is inside &{anchored.anchor} (line {anchored.line + 1}), which *{anchored.anchor} also uses "
+                f"(line {where}); changing it would change every user, so edit the anchor's definition itself "
+                "or give this resource its own copy",
+                file=self.file, line=node.line + 1, column=node.column + 1,
+            )
+
     def map_edit(self, node: Mapping) -> _MapEdit:
         edit = self.map_edits.get(id(node))
         if edit is None:
+            self.check_unshared(node)
             edit = self.map_edits[id(node)] = _MapEdit(node)
         return edit
 
     def seq_edit(self, node: Sequence) -> _SeqEdit:
         edit = self.seq_edits.get(id(node))
         if edit is None:
+            self.check_unshared(node)
             edit = self.seq_edits[id(node)] = _SeqEdit(node)
         return edit
 
@@ -371,7 +402,8 @@ class Planner:
         if isinstance(node, Alias):
             raise self._error(
                 PathError,
-                f"the path goes through the alias *{node.anchor} (anchor &{node.anchor}); "
+                f"the path goes through the alias *{node.anchor} (anchor &{node.anchor}"
+                f"{f' at line {node.target.line + 1}' if node.target is not None else ''}); "
                 "editing it would change every node that shares the anchor",
                 spec, span, node,
             )
@@ -427,6 +459,15 @@ class Planner:
             if i == len(path) - 1:
                 return slot
             child = self._check_node(slot.get(), spec, step.span)
+            if child is MISSING and isinstance(current, Mapping) and isinstance(step, Key):
+                merge = _merged_from(current, step.name)
+                if merge is not None:
+                    raise self._error(
+                        PathError,
+                        f"{step.name!r} comes from <<: *{merge.anchor} (line {merge.line + 1}); a nested edit here "
+                        f"would replace all of it. Set it in &{merge.anchor}, or give this resource its own "
+                        f"{step.name!r} first", spec, step.span, merge,
+                    )
             if child is MISSING or _is_null(child) or _is_empty_flow(child):
                 if not create:
                     return None
@@ -456,6 +497,8 @@ class Planner:
                 handler(spec, resource)
             except TaskpatchError as exc:
                 exc.with_file(self.file) if self.file else None
+                if exc.spec is None:  # raised below the spec level: say which spec met it
+                    exc.spec = spec.source
                 self.errors.append(exc)
 
     def _set_leaf(self, slot: _Slot, new: Any, resource: Resource, keys: tuple[str, ...], spec: SpecRef,

@@ -31,14 +31,15 @@ class MissingVariableError(ValueTypeError):
 
 
 def serve(text: str, *, serving: str, task: str, build: str | None = None,
-          variables: MappingType[str, str] | None = None, expand: bool = False, path: str | None = None) -> Document:
+          variables: MappingType[str, str] | None = None, expand: bool = False, path: str | None = None,
+          template: bool | None = None) -> Document:
     """The serving config for ``task`` from the ``serving`` entry of an MLApp.
 
     ``variables`` (for example ``model_path``) become env entries, or, with
     ``expand``, are substituted into the command. Raises ``TaskpatchError``s;
     a variable given but never used is a warning on the result."""
     variables = dict(variables or {})
-    index = build_index(text[1:] if text.startswith(BOM) else text, path)
+    index = build_index(text[1:] if text.startswith(BOM) else text, path, template)
     root = _mlapp(index, path)
     entry = _pick(root, "serving", serving, path)
     _pick(root, "tasks", task, path)
@@ -53,7 +54,7 @@ def serve(text: str, *, serving: str, task: str, build: str | None = None,
             f"and pass --info, or pass --var {missing[0]}=...)",
             file=path, line=command.line + 1, column=command.column + 1,  # type: ignore[union-attr]
         )
-    document = Document(_entry_text(index, entry), path=path, resources="$")
+    document = Document(_entry_text(index, entry), path=path, resources="$", template=template)
     specs: list[Spec] = [_set("taskName", task)] + ([_set("build", build)] if build is not None else [])
     if expand:
         if variables and isinstance(command, Scalar):

@@ -217,10 +217,10 @@ def _hole(spec: ArgsSpec, resource: Resource, index: YamlIndex) -> _Hole | None:
 
 
 def variants(text: str, transforms: Any = None, grid: SequenceType[str] = (), render: bool = False, *,
-             task: str | None = None, resources: str | None = None, path: str | None = None
-             ) -> Iterator[tuple[Params, str]]:
+             task: str | None = None, resources: str | None = None, path: str | None = None,
+             template: bool | None = None) -> Iterator[tuple[Params, str]]:
     """Yield ``(params, text)`` for every variant of ``text``."""
-    document = Document(text, path=path, task=task, resources=resources)
+    document = Document(text, path=path, task=task, resources=resources, template=template)
     index = document.index()  # the one parse
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     templates: dict[tuple, _Template | None] = {}

@@ -126,7 +126,17 @@ class YamlIndex:
         self.roots = roots
         self.source = text if source is None else source
         self.template = template
+        # Anchored nodes that aliases elsewhere refer to, with those aliases:
+        # an edit inside one would change every user (DESIGN: fidelity).
+        self.shared: list[tuple[Node, list[Node]]] = []
         self.newline = "\r\n" if "\r\n" in text else "\n"
+
+    def sharing(self, node: Node) -> tuple[Node, list[Node]] | None:
+        """The anchored node shared by aliases that ``node`` lies in, if any."""
+        for anchored, users in self.shared:
+            if anchored.start <= node.start and node.end <= anchored.end:
+                return anchored, users
+        return None
 
     def line_start(self, pos: int) -> int:
         return self.text.rfind("\n", 0, pos) + 1
@@ -173,7 +183,9 @@ def build_index(text: str, file: str | None = None, template: bool | None = None
         while True:
             try:
                 index = _build(mask(text, info, as_text), file)
-                return YamlIndex(index.text, index.roots, text, info)
+                templated = YamlIndex(index.text, index.roots, text, info)
+                templated.shared = index.shared
+                return templated
             except YamlSyntaxError as exc:
                 # A directive line inside a multi-line plain scalar (a long
                 # command with an {{ if }} in it) must be text, not a comment.
@@ -189,6 +201,7 @@ def _build(text: str, file: str | None) -> YamlIndex:
     roots: list[Node | None] = []
     stack: list[Node] = []
     anchors: dict[str, Node] = {}
+    aliases: dict[str, list[Node]] = {}
     try:
         # The position fields are set inline per event kind rather than through
         # a helper: this loop runs once per event and is the index's hot path.
@@ -240,6 +253,7 @@ def _build(text: str, file: str | None) -> YamlIndex:
                 node.anchor = ev.anchor
                 node.tag = None
                 node.target = anchors.get(ev.anchor)
+                aliases.setdefault(ev.anchor, []).append(node)
             elif cls is DocumentStartEvent:
                 roots.append(None)
                 continue
@@ -276,7 +290,10 @@ def _build(text: str, file: str | None) -> YamlIndex:
         ) from None
     except YAMLError as exc:
         raise YamlSyntaxError(str(exc).splitlines()[0], file=file) from None
-    return YamlIndex(text, roots)
+    index = YamlIndex(text, roots)
+    index.shared = [(users[0].target, users) for users in aliases.values()  # type: ignore[attr-defined]
+                    if users[0].target is not None]  # type: ignore[attr-defined]
+    return index
 
 
 def resolve_alias(node: Node, file: str | None = None, what: str = "path") -> Node:

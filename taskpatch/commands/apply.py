@@ -15,6 +15,7 @@ from .common import (
     collect_specs,
     colourise,
     display_name,
+    template_mode,
     unified_diff,
     warn,
     write_stdout,
@@ -39,7 +40,8 @@ def run(options: argparse.Namespace) -> int:
     specs = collect_specs(options)
     name = display_name(options.file)
     original = read_text(options.file)
-    document = Document(original, path=name, task=options.task, resources=options.resources)
+    document = Document(original, path=name, task=options.task, resources=options.resources,
+                        template=template_mode(options))
     document.apply(specs)
     for warning in document.warnings:
         warn(warning)

@@ -30,6 +30,16 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", metavar="NAME", help="MLApp task to patch (a glob is allowed)")
     parser.add_argument("--resources", metavar="JSONPATH",
                         help="where the resources are, e.g. '$.spec.template.spec.containers'")
+    add_template_option(parser)
+
+
+def add_template_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--template", choices=("auto", "on", "off"), default="auto",
+                        help="treat {{ }} as Go template markup: when present (auto), always, or never")
+
+
+def template_mode(options: argparse.Namespace) -> bool | None:
+    return {"auto": None, "on": True, "off": False}[options.template]
 
 
 def add_spec_options(parser: argparse.ArgumentParser) -> None:

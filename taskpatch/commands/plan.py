@@ -9,7 +9,7 @@ from typing import Any
 
 from ..document import Document
 from ..files import read_text
-from .common import EXIT_OK, add_spec_options, collect_specs, display_name, warn, write_stdout
+from .common import EXIT_OK, add_spec_options, collect_specs, display_name, template_mode, warn, write_stdout
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -22,7 +22,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(options: argparse.Namespace) -> int:
     specs = collect_specs(options)
     name = display_name(options.file)
-    document = Document(read_text(options.file), path=name, task=options.task, resources=options.resources)
+    document = Document(read_text(options.file), path=name, task=options.task, resources=options.resources,
+                        template=template_mode(options))
     plan = document.plan(specs)
     if options.format == "json":
         payload = {

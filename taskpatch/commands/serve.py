@@ -7,7 +7,7 @@ import argparse
 from ..files import read_text, write_atomic
 from ..serving import serve
 from ..taskinfo import read_task_info
-from .common import EXIT_OK, warn, write_stdout
+from .common import EXIT_OK, add_template_option, template_mode, warn, write_stdout
 from .info import parse_pairs
 
 # From a task-info file only the serving variables are taken; other keys
@@ -27,6 +27,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--expand", action="store_true",
                         help="substitute the variables into the command instead of binding them as env")
     parser.add_argument("-O", "--output", metavar="OUT", help="write the result to OUT (atomically)")
+    add_template_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -37,7 +38,7 @@ def run(options: argparse.Namespace) -> int:
         variables.update({k: str(info[k]) for k in INFO_KEYS if k in info})
     variables.update(parse_pairs(options.var, "--var"))
     document = serve(read_text(options.file), serving=options.serving, task=options.task, build=options.build,
-                     variables=variables, expand=options.expand, path=options.file)
+                     variables=variables, expand=options.expand, path=options.file, template=template_mode(options))
     for warning in document.warnings:
         warn(warning)
     if options.output:

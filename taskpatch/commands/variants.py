@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import InputOutputError, YamlSyntaxError
 from ..files import read_text, write_atomic
 from ..variants import variants
-from .common import EXIT_OK, add_location_options
+from .common import EXIT_OK, add_location_options, template_mode
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def run(options: argparse.Namespace) -> int:
     text = read_text(options.file)
     stem = os.path.splitext(os.path.basename(options.file if options.file != "-" else "stdin"))[0]
     results = list(variants(text, transforms, options.grid, options.render, task=options.task,
-                            resources=options.resources, path=options.file))
+                            resources=options.resources, path=options.file, template=template_mode(options)))
     try:
         os.makedirs(options.outdir, exist_ok=True)
     except OSError as exc:
