@@ -16,6 +16,7 @@ class Resource:
     name: str
     node: Mapping
     group: str  # "task model", "document 2", a JSONPath match...
+    container: bool = False  # found by --resources: a Kubernetes-style container (args is a list)
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,14 @@ class ResourceGroup:
     resources: tuple[Resource, ...]
 
 
-def _resources_of(seq: Node, label: str) -> ResourceGroup | None:
+def _resources_of(seq: Node, label: str, container: bool = False) -> ResourceGroup | None:
     if not isinstance(seq, Sequence):
         return None
     found = []
     for item in seq.items:
         if isinstance(item, Mapping):
             name = item.scalar_value("name")
-            found.append(Resource("" if name is None else name, item, label))
+            found.append(Resource("" if name is None else name, item, label, container))
     return ResourceGroup(label, seq.line + 1, seq.column + 1, tuple(found))
 
 
@@ -112,10 +113,10 @@ def _jsonpath_groups(root: Node, expression: str, file: str | None, doc_label: s
         node = containers.get(id(match.value))
         label = f"{doc_label}{match.full_path}"
         if isinstance(node, Sequence):
-            group = _resources_of(node, label)
+            group = _resources_of(node, label, container=True)
         elif isinstance(node, Mapping):
             name = node.scalar_value("name")
-            group = ResourceGroup(label, node.line + 1, node.column + 1, (Resource(name or "", node, label),))
+            group = ResourceGroup(label, node.line + 1, node.column + 1, (Resource(name or "", node, label, True),))
         else:
             group = None
         if group is not None:

@@ -581,9 +581,9 @@ class Planner:
         keys = ("args", key)
         empty_string = isinstance(args, Scalar) and args.value == "" and args.style is not None
         if args is MISSING or _is_null(args) or _is_empty_flow(args) or empty_string:
-            if isinstance(_Slot(self, resource.node, "command").get(), (Sequence, list)):
-                # A Kubernetes-style container (command is a list) needs its
-                # args as a list of strings too; a mapping would be invalid.
+            if resource.container or isinstance(_Slot(self, resource.node, "command").get(), (Sequence, list)):
+                # A Kubernetes-style container (found by --resources, or with a
+                # list command) needs args as a list of strings; a mapping is invalid.
                 new_args: Any = [NewScalar(f"--{key}"), NewScalar(spec.value.text)]
             else:
                 new_args = {key: typed_value(spec.value, MISSING, keys, spec.source)}

@@ -212,7 +212,7 @@ def _hole(spec: ArgsSpec, resource: Resource, index: YamlIndex) -> _Hole | None:
         return _Hole(spec, None, True, "")
     if args is None or (isinstance(args, Scalar) and args.value == "") or (
             isinstance(args, (Mapping, Sequence)) and args.flow):
-        return _Hole(spec, None, isinstance(node.get("command"), Sequence), "")
+        return _Hole(spec, None, resource.container or isinstance(node.get("command"), Sequence), "")
     return None
 
 

@@ -67,7 +67,7 @@ def model(data: Any, options: dict[str, str]) -> Any:
             resource["args"] = f"{args} --tp_arg 5"
         elif isinstance(args, dict) and args:
             args["tp_arg"] = 5
-        elif isinstance(resource.get("command"), list):
+        elif isinstance(resource.get("command"), list) or "resources" in options:  # a container: args is a list
             resource["args"] = ["--tp_arg", "5"]
         else:
             resource["args"] = {"tp_arg": 5}
