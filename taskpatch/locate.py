@@ -153,6 +153,9 @@ def _describe(index: YamlIndex, resources: str | None) -> str:
     if resources is not None:
         return f"--resources {resources!r} matches no list or mapping of resources"
     root = next((r for r in index.roots if r is not None), None)
+    if isinstance(root, Sequence) and root.items and all(
+            isinstance(i, Mapping) and i.get("type") is not None for i in root.items):
+        return "this is a task form (a list of UI fields with name/type/value), not a task config"
     if not isinstance(root, Mapping):
         return "no resources: the document is not a mapping with a `resources:` list"
     keys = [k.value for k in root.keys if isinstance(k, Scalar)]

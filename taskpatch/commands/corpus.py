@@ -1,0 +1,37 @@
+"""``taskpatch corpus DIR``: standard specs over every file, as a table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from ..corpus import SPECS, run_corpus, summary
+from .common import EXIT_OK, write_stdout
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("corpus", help="run standard specs over every YAML file of a folder; print a report")
+    parser.add_argument("folder", metavar="DIR")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run=run)
+
+
+def run(options: argparse.Namespace) -> int:
+    results = run_corpus(options.folder)
+    if options.format == "json":
+        rows = [{"file": os.path.relpath(r.file, options.folder), "kind": r.kind, "patched": r.patched,
+                 "reason": r.reason, "ms": round(r.seconds * 1000, 2), "lines_changed": r.lines_changed}
+                for r in results]
+        write_stdout(json.dumps({"specs": list(SPECS), "files": rows, "summary": summary(results)}, indent=2) + "\n")
+        return EXIT_OK
+    names = [os.path.relpath(r.file, options.folder) for r in results]
+    width = max((len(n) for n in names), default=4)
+    lines = [f"{'file':<{width}}  {'kind':<19}  {'result':<8}  {'lines':>5}  {'ms':>7}  reason"]
+    for name, r in zip(names, results):
+        lines.append(f"{name:<{width}}  {r.kind:<19}  {'patched' if r.patched else 'refused':<8}  "
+                     f"{r.lines_changed:>5}  {r.seconds * 1000:>7.1f}  {r.reason}")
+    lines.append(f"specs: {'; '.join(SPECS)}")
+    lines.append(summary(results))
+    write_stdout("\n".join(lines) + "\n")
+    return EXIT_OK
