@@ -12,7 +12,7 @@ import bisect
 import itertools
 from typing import Any, NamedTuple
 
-from .errors import TaskpatchError
+from .errors import TaskpatchError, ValueTypeError
 from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
 from .scalars import (
     AppendedScalar,
@@ -184,6 +184,13 @@ class Applier:
             if insertion is not None:
                 self.edits.append((insertion[0], insertion[0], insertion[1], 0))
                 return
+            template = self.index.template
+            if template is not None and template.touches_markup(node.start, node.end):
+                raise ValueTypeError(
+                    f"this value holds template markup, and {value.suffix.strip()!r} cannot be added to it in its "
+                    "style without rewriting the markup; quote the value in the template, or set it whole",
+                    line=node.line + 1, column=node.column + 1,
+                )
         if isinstance(value, NewScalar) or (isinstance(value, (dict, list)) and not value) or flow_parent:
             if isinstance(value, NewScalar) and isinstance(node, Scalar):
                 if node.style in ("|", ">") and value.literal is None:

@@ -615,7 +615,7 @@ class Planner:
 
     def _args_string(self, spec: ArgsSpec, resource: Resource, slot: _Slot, args: Any) -> None:
         key = spec.key.name  # type: ignore[union-attr]
-        old_text = args.value if isinstance(args, Scalar) else str(args.value)
+        old_text = self.real_value(args) if isinstance(args, Scalar) else str(args.value)
         try:
             tokens = shlex.split(old_text)
         except ValueError:
@@ -632,13 +632,34 @@ class Planner:
                     args if isinstance(args, Scalar) else resource.node,  # a pending value has no position yet
                 )
         addition = f"{flag} {shlex.quote(spec.value.text) if spec.value.text else repr('')}"
-        new_text = f"{old_text} {addition}" if old_text else addition
-        self._set_leaf(slot, NewScalar(new_text), resource, ("args",), spec.source)
+        if old_text and isinstance(args, Scalar) and args.tag is None:
+            # Only the addition is written, in the scalar's own style: the
+            # rest (and any template markup in it) stays as it was.
+            new: NewScalar = AppendedScalar(f"{old_text} {addition}", None, args, " " + addition)
+        else:
+            new = NewScalar(f"{old_text} {addition}" if old_text else addition)
+        self._set_leaf(slot, new, resource, ("args",), spec.source)
+
+    def real_value(self, node: Scalar) -> str:
+        """A scalar's string with its template markup, not the masked form."""
+        template = self.index.template
+        if template is None or not template.touches_markup(node.start, node.end):
+            return node.value
+        raw = self.index.source[node.start : node.end]
+        if "\n" not in raw and (node.style is None or (node.style == "'" and raw.endswith("'"))
+                                 or (node.style == '"' and "\\" not in raw)):
+            return raw if node.style is None else raw[1:-1].replace("''", "'") if node.style == "'" else raw[1:-1]
+        raise ValueTypeError("this value holds template markup over several lines or with escapes; taskpatch "
+                             "cannot read it without rendering the template", line=node.line + 1,
+                             column=node.column + 1)
 
     def _live(self, node: Any, spec: SpecRef, span: Span | None) -> Any:
         """The plain value at ``node`` as this plan has left it so far."""
         node = self._check_node(node, spec, span)
         if isinstance(node, Scalar):
+            template = self.index.template
+            if template is not None and template.touches_markup(node.start, node.end):
+                return self.real_value(node)
             return scalar_value(node.value, node.style, node.tag)
         if isinstance(node, NewScalar):
             return node.value
@@ -651,6 +672,16 @@ class Planner:
         keys += [k for k, (kind, _) in edit.actions.items() if kind == INSERT] if edit else []
         live = {key: _Slot(self, node, key).get() for key in keys}
         return {key: self._live(value, spec, span) for key, value in live.items() if value is not MISSING}
+
+    def _command_text(self, command: Any) -> str:
+        if not isinstance(command, Scalar):
+            return seed_text_of(command)
+        try:
+            return self.real_value(command)
+        except ValueTypeError:
+            if command.style in ("|", ">"):
+                return command.value  # only the suffix is written into a block scalar; this is for the plan
+            raise
 
     def _render(self, spec: RenderSpec, resource: Resource) -> None:
         """Fold ``args`` into ``command`` and drop ``args``, as ``task.start()`` did."""
@@ -676,7 +707,7 @@ class Planner:
                 self.record("render", resource, ("command",), MISSING, [i.value for i in items], spec.source,
                             command_slot.line(command))
             else:
-                old_text = seed_text_of(command)
+                old_text = self._command_text(command)
                 suffix = " " + render.command_text(args, spec.style)
                 block = isinstance(command, Scalar) and command.style in ("|", ">")
                 full = render.appended(old_text, suffix, block)

@@ -21,6 +21,7 @@ from jsonpath_ng.ext import parse as jsonpath
 
 import taskpatch
 from taskpatch.locate import find_groups
+from taskpatch.template import find_actions
 from taskpatch.yaml_index import Mapping, build_index
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -111,6 +112,9 @@ def test_corpus_file(path: Path) -> None:
     before = _data(text)
     after = _data(out)
     assert after == [model(doc, options) if doc is not None else doc for doc in before]
+
+    # Go template markup is never edited: the same actions, in the same order.
+    assert [out[a:b] for a, b in find_actions(out)] == [text[a:b] for a, b in find_actions(text)]
 
     editable = _editable_lines(text.lstrip("\ufeff"), options)
     old_lines, new_lines = text.splitlines(), out.splitlines()
