@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 from typing import Any, NamedTuple
 
 from .errors import TaskpatchError, ValueTypeError
@@ -182,7 +183,9 @@ class Applier:
         if isinstance(value, AppendedScalar) and value.base is node:
             insertion = w.append_to(node, value.value, value.suffix, flow_parent)
             if insertion is not None:
-                self.edits.append((insertion[0], insertion[0], insertion[1], 0))
+                # Text added to the end of a scalar goes before any lines
+                # inserted at the same spot (the end of a file, say).
+                self.edits.append((insertion[0], insertion[0], insertion[1], math.inf))
                 return
             template = self.index.template
             if template is not None and template.touches_markup(node.start, node.end):

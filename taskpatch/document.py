@@ -6,14 +6,17 @@ import contextlib
 import gc
 from typing import Any, Iterable, Iterator
 
-from .applier import apply_plan
-from .errors import SpecRef
+from .applier import Writer, apply_plan
+from .errors import PlanErrors, SpecRef, TaskpatchError
 from .files import read_text
 from .plan import Plan
-from .planner import make_plan
+from .locate import to_data
+from .planner import make_plan, python_to_new
 from .spec_ast import ArgsReplace, RenderSpec, Selector, Span, Spec
 from .spec_parser import parse_args, parse_env, parse_override
-from .yaml_index import BOM, YamlIndex, build_index
+from .yaml_index import BOM, Alias, YamlIndex, build_index
+
+MAX_ALIAS_COPIES = 16  # rounds of copying; each copies every alias one plan met
 
 
 @contextlib.contextmanager
@@ -42,11 +45,12 @@ class Document:
     """
 
     def __init__(self, text: str, *, path: str | None = None, task: str | None = None,
-                 resources: str | None = None, template: bool | None = None) -> None:
+                 resources: str | None = None, template: bool | None = None, copy_aliases: bool = False) -> None:
         self.path = path
         self.task = task
         self.resources = resources
         self.template = template  # Go template markup: True, False, or None to detect
+        self.copy_aliases = copy_aliases
         self._bom = text.startswith(BOM)
         self._body = text[1:] if self._bom else text
         self._index: YamlIndex | None = None
@@ -62,11 +66,17 @@ class Document:
         return self._index
 
     def plan(self, specs: Iterable[Spec]) -> Plan:
-        """What ``specs`` would do, without doing it."""
+        """What ``specs`` would do, without doing it (``copy_aliases`` may still
+        copy anchored values in place in ``text``, as ``apply`` would)."""
+        specs = list(specs)
         with _gc_paused():
-            return make_plan(self.index(), list(specs), task=self.task, resources=self.resources, file=self.path)
+            return self._plan_copying_aliases(specs) if self.copy_aliases else self._plan_once(specs)
+
+    def _plan_once(self, specs: list[Spec]) -> Plan:
+        return make_plan(self.index(), specs, task=self.task, resources=self.resources, file=self.path)
 
     def apply(self, specs: Iterable[Spec]) -> Plan:
+        specs = list(specs)
         with _gc_paused():
             plan = self.plan(specs)
             self.warnings.extend(plan.warnings)
@@ -79,6 +89,29 @@ class Document:
             # thousands of young objects for its next pass (30 ms on 600 KB).
             plan = Plan(plan.operations, (), plan.warnings)
         return plan
+
+    def _plan_copying_aliases(self, specs: list[Spec]) -> Plan:
+        """Plan; where a path goes through an alias, write a copy of the
+        anchored value in the alias's place (in flow style) and plan again."""
+        for _ in range(MAX_ALIAS_COPIES):
+            try:
+                return self._plan_once(specs)
+            except TaskpatchError as exc:
+                errors = exc.errors if isinstance(exc, PlanErrors) else [exc]
+                aliases = {id(a): a for a in (getattr(e, "alias", None) for e in errors) if a is not None}
+                if len(aliases) != len(errors) or not all(_copyable(a.target) for a in aliases.values()):
+                    raise
+                self._copy(list(aliases.values()))
+        return self._plan_once(specs)
+
+    def _copy(self, aliases: list[Alias]) -> None:
+        index = self.index()
+        writer = Writer(index)
+        body = index.source
+        for alias in sorted(aliases, key=lambda a: a.start, reverse=True):
+            copy = writer.flow(python_to_new(to_data(alias.target)))
+            body = body[: alias.start] + copy + body[alias.end :]
+        self._body, self._index = body, None
 
     # -- the mlboardclient-shaped API -----------------------------------------------
     def apply_env(self, envs: Iterable[str]) -> Plan:
@@ -123,6 +156,14 @@ class Document:
         return list(yaml.load_all(index.text if index.template else self._body))
 
 
+def _copyable(node: Any) -> bool:
+    """Can this anchored value be written out as plain data (no aliases inside)?"""
+    if node is None or isinstance(node, Alias):
+        return False
+    children = getattr(node, "values", None) or getattr(node, "items", None) or []
+    return all(_copyable(child) for child in children)
+
+
 def render_spec(style: str = "task") -> RenderSpec:
     """The spec ``--render`` adds after all others."""
     if style not in ("task", "serving"):
@@ -140,13 +181,13 @@ def loads(text: str, **options: Any) -> Document:
 
 def patch_text(text: str, env: Iterable[str] = (), overrides: Iterable[str] = (), args: Iterable[str] = (),
                render: bool = False, task: str | None = None, resources: str | None = None,
-               template: bool | None = None) -> str:
+               template: bool | None = None, copy_aliases: bool = False) -> str:
     """Apply env, override and args specs in one pass; return the new text."""
     specs: list[Spec] = [parse_env(e, "env") for e in env]
     specs += [parse_override(o, "overrides") for o in overrides]
     specs += [parse_args(a, "args") for a in args]
     if render:
         specs.append(render_spec())
-    document = Document(text, task=task, resources=resources, template=template)
+    document = Document(text, task=task, resources=resources, template=template, copy_aliases=copy_aliases)
     document.apply(specs)
     return document.text

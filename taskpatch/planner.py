@@ -400,13 +400,16 @@ class Planner:
     # -- traversal --------------------------------------------------------------
     def _check_node(self, node: Any, spec: SpecRef, span: Span) -> Any:
         if isinstance(node, Alias):
-            raise self._error(
+            error = self._error(
                 PathError,
                 f"the path goes through the alias *{node.anchor} (anchor &{node.anchor}"
                 f"{f' at line {node.target.line + 1}' if node.target is not None else ''}); "
-                "editing it would change every node that shares the anchor",
+                "editing it would change every node that shares the anchor (--copy-aliases gives this "
+                "resource its own copy first)",
                 spec, span, node,
             )
+            error.alias = node  # type: ignore[attr-defined]  # what Document(copy_aliases=True) copies
+            raise error
         return node
 
     def _descend(self, current: Any, step: PathStep, spec: SpecRef, create: bool) -> _Slot | None:
@@ -727,7 +730,7 @@ class Planner:
             self.forget(resource, ("args",))
 
     def _args_replace(self, spec: ArgsReplace, resource: Resource) -> None:
-        self._set_leaf(_Slot(self, resource.node, "args"), _python_to_new(spec.value), resource, ("args",),
+        self._set_leaf(_Slot(self, resource.node, "args"), python_to_new(spec.value), resource, ("args",),
                        spec.source)
 
     # -- result ---------------------------------------------------------------
@@ -762,11 +765,11 @@ def seed_text_of(node: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _python_to_new(value: Any) -> Any:
+def python_to_new(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _python_to_new(v) for k, v in value.items()}
+        return {str(k): python_to_new(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_python_to_new(v) for v in value]
+        return [python_to_new(v) for v in value]
     return from_python(value)
 
 

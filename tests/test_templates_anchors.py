@@ -101,3 +101,15 @@ def test_alias_bomb_is_bounded(tmp_path: Path) -> None:
                            "--resources", "$.resources"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == text + "  env:\n  - name: A\n    value: '1'\n  x: 1\n"
+
+
+def test_copy_aliases_gives_the_resource_its_own_copy() -> None:
+    out = taskpatch.patch_text(SHARED, overrides=["w.resources.requests.cpu=3"], copy_aliases=True)
+    assert out == SHARED.replace("  resources: *res\n", "  resources: {requests: {cpu: 3}}\n")
+    assert taskpatch.patch_text(out, overrides=["w.resources.requests.cpu=3"], copy_aliases=True) == out
+
+
+def test_copy_aliases_refuses_values_holding_aliases() -> None:
+    text = "a: &a 1\nb: &b {x: *a}\nresources:\n- name: w\n  r: *b\n"
+    with pytest.raises(taskpatch.PathError, match=r"alias \*b"):
+        taskpatch.patch_text(text, overrides=["w.r.x=2"], copy_aliases=True)

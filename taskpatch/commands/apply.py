@@ -41,7 +41,7 @@ def run(options: argparse.Namespace) -> int:
     name = display_name(options.file)
     original = read_text(options.file)
     document = Document(original, path=name, task=options.task, resources=options.resources,
-                        template=template_mode(options))
+                        template=template_mode(options), copy_aliases=options.copy_aliases)
     document.apply(specs)
     for warning in document.warnings:
         warn(warning)

@@ -57,6 +57,8 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
     add_location_options(parser)
     parser.add_argument("--render", action="store_true",
                         help="after the specs, fold args into command as task.start() did, and drop args")
+    parser.add_argument("--copy-aliases", action="store_true",
+                        help="where a path goes through *alias, write a copy of the anchored value there first")
 
 
 def collect_specs(options: argparse.Namespace) -> list[Spec]:

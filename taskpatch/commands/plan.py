@@ -23,7 +23,7 @@ def run(options: argparse.Namespace) -> int:
     specs = collect_specs(options)
     name = display_name(options.file)
     document = Document(read_text(options.file), path=name, task=options.task, resources=options.resources,
-                        template=template_mode(options))
+                        template=template_mode(options), copy_aliases=options.copy_aliases)
     plan = document.plan(specs)
     if options.format == "json":
         payload = {
