@@ -13,11 +13,26 @@ from .errors import (
     YamlSyntaxError,
 )
 from .plan import Operation, Plan
-from .serving import MissingVariableError, serve
-from .taskinfo import read_task_info, update_task_info
-from .variants import variants
 
 __version__ = "0.1.0"
+
+# Loaded on first use (PEP 562): `taskpatch apply` needs none of them, and
+# the CLI's start-up time is part of what taskpatch promises.
+_LAZY = {
+    "MissingVariableError": "serving",
+    "serve": "serving",
+    "read_task_info": "taskinfo",
+    "update_task_info": "taskinfo",
+    "variants": "sweep",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Document",

@@ -8,7 +8,6 @@ one parse serves every spec, and the plan is the net effect.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import re
 import shlex
@@ -47,7 +46,6 @@ from .spec_ast import (
     Value,
     path_text,
 )
-from .template import alternatives
 from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex
 
 # Kuberlab fields that are counts: always written as non-negative ints.
@@ -334,6 +332,8 @@ class Planner:
         template = self.index.template
         if template is None:
             return False
+        from .template import alternatives  # only templates have branches
+
         branches = [template.branch_at(node.start) for node in nodes]
         return all(alternatives(a, b) for i, a in enumerate(branches) for b in branches[i + 1 :])
 
@@ -377,6 +377,8 @@ class Planner:
             chosen = [r for r in everyone if r.name == selector.pattern]
         if not chosen:
             names = sorted({r.name for r in everyone})
+            import difflib  # only for this error's "did you mean"
+
             close = difflib.get_close_matches(selector.pattern, names, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             group = self.groups[0]

@@ -10,7 +10,6 @@ something else, and numbers are written in a form both read alike.
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -130,6 +129,8 @@ def can_be_single_quoted(text: str) -> bool:
 
 
 def double_quoted(text: str) -> str:
+    import json  # rare (most new strings are plain or single-quoted); keeps it off the CLI's start
+
     body = json.dumps(text, ensure_ascii=False)
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", body)
 

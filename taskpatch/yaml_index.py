@@ -13,7 +13,7 @@ points at the next token, possibly lines later).
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
@@ -27,7 +27,9 @@ from ruamel.yaml.events import (
 )
 
 from .errors import PathError, YamlSyntaxError
-from .template import TemplateInfo, analyse, has_markup, mask
+
+if TYPE_CHECKING:
+    from .template import TemplateInfo
 
 try:  # the C parser is an order of magnitude faster than the pure one
     from _ruamel_yaml import CParser as _CParser
@@ -177,7 +179,11 @@ def build_index(text: str, file: str | None = None, template: bool | None = None
 
     ``template``: treat ``{{ }}`` as Go template markup (True), never (False),
     or when the text has any (None)."""
-    if template or (template is None and has_markup(text)):
+    if template or (template is None and "{{" in text):
+        from .template import analyse, has_markup, mask  # only templates pay for it
+
+        if template is None and not has_markup(text):
+            return _build(text, file)
         info = analyse(text)
         as_text: set[int] = set()
         while True:

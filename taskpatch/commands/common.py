@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 from typing import Any
@@ -97,6 +96,8 @@ def warn(message: str) -> None:
 
 
 def unified_diff(old: str, new: str, name: str) -> str:
+    import difflib  # only --diff needs it
+
     lines = []
     for line in difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name.lstrip('/')}", f"b/{name.lstrip('/')}"

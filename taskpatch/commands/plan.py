@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -20,6 +19,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
+    import json  # imported here: the other commands start faster without it
+
     specs = collect_specs(options)
     name = display_name(options.file)
     document = Document(read_text(options.file), path=name, task=options.task, resources=options.resources,
@@ -52,6 +53,7 @@ def run(options: argparse.Namespace) -> int:
 
 
 def _show(value: Any, action: str, new: bool = False) -> str:
+    import json
     if new and action == "delete":
         return "(deleted)"
     if not new and action in ("add", "append"):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 
 from ..files import read_text, write_atomic
-from ..serving import serve
-from ..taskinfo import read_task_info
 from .common import EXIT_OK, add_template_option, template_mode, warn, write_stdout
 from .info import parse_pairs
 
@@ -32,6 +30,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
+    from ..serving import serve  # here: every other command starts faster
+    from ..taskinfo import read_task_info
+
     variables: dict[str, str] = {}
     if options.info:
         info = read_task_info(options.info)

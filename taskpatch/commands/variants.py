@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
 
 from ..errors import InputOutputError, YamlSyntaxError
 from ..files import read_text, write_atomic
-from ..variants import variants
 from .common import EXIT_OK, add_location_options, template_mode
 
 
@@ -40,6 +38,10 @@ def load_transforms(path: str) -> Any:
 
 
 def run(options: argparse.Namespace) -> int:
+    import json
+
+    from ..sweep import variants  # here: every other command starts faster
+
     transforms = load_transforms(options.transforms) if options.transforms else None
     text = read_text(options.file)
     stem = os.path.splitext(os.path.basename(options.file if options.file != "-" else "stdin"))[0]
