@@ -154,3 +154,23 @@ def test_all_errors_of_a_file_are_reported(project: Path, capfd: pytest.CaptureF
     assert main(["build", "-f", "bad.yaml"]) == 2
     lines = capfd.readouterr().err.splitlines()
     assert len(lines) == 4 and all(re.match(r"bad\.yaml:\d+:\d+: ", line) for line in lines), lines
+
+
+class _Terminal:
+    def isatty(self) -> bool:
+        return True
+
+
+def test_diffs_are_coloured_on_a_terminal_unless_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    from taskpatch.commands.common import colourise
+
+    diff = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old\n+new\n"
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    coloured = colourise(diff, "auto", _Terminal())
+    assert "\033[31m-old\033[0m\n" in coloured and "\033[32m+new\033[0m\n" in coloured
+    assert coloured.startswith("--- a/x\n+++ b/x\n")  # file headers stay plain
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert colourise(diff, "auto", _Terminal()) == diff
+    assert colourise(diff, "always", _Terminal()) != diff
+    monkeypatch.delenv("NO_COLOR")
+    assert colourise(diff, "never", _Terminal()) == diff
