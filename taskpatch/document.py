@@ -87,7 +87,7 @@ class Document:
             # The changes point into the old index; dropping them here frees it
             # while the collector is paused, instead of leaving hundreds of
             # thousands of young objects for its next pass (30 ms on 600 KB).
-            plan = Plan(plan.operations, (), plan.warnings)
+            plan = Plan(plan.records, (), plan.warnings)
         return plan
 
     def _plan_copying_aliases(self, specs: list[Spec]) -> Plan:

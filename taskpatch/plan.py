@@ -8,6 +8,7 @@ dicts and lists; the applier treats them as read-only.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -64,13 +65,20 @@ Change = Union[MappingChange, SequenceChange]
 
 @dataclass(frozen=True)
 class Plan:
-    operations: tuple[Operation, ...]
+    # The operations' fields, in Operation's order; Operation objects are
+    # made on first use of ``operations`` (applying a big plan rarely reads
+    # them, and making 6,000 frozen dataclasses costs a few percent of it).
+    records: tuple[tuple[Any, ...], ...]
     changes: tuple[Change, ...]
     warnings: tuple[str, ...] = ()
 
+    @functools.cached_property
+    def operations(self) -> tuple[Operation, ...]:
+        return tuple(Operation(*record) for record in sorted(self.records, key=lambda record: record[-1]))
+
     @property
     def is_noop(self) -> bool:
-        return not self.changes and not self.operations
+        return not self.changes and not self.records
 
 
 def node_line(node: Node) -> int:

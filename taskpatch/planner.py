@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from . import render
 from .errors import PathError, PlanErrors, SelectorError, SpecRef, TaskpatchError, ValueTypeError
 from .locate import Resource, ResourceGroup, find_groups
-from .plan import DELETE, INSERT, REPLACE, MappingChange, Operation, Plan, SequenceChange
+from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
 from .scalars import (
     CORE_BOOL,
     CORE_FLOAT,
@@ -292,7 +292,7 @@ class Planner:
         self.file = file
         self.map_edits: dict[int, _MapEdit] = {}
         self.seq_edits: dict[int, _SeqEdit] = {}
-        self.journal: dict[tuple, Operation] = {}
+        self.journal: dict[tuple, tuple[Any, ...]] = {}  # (resource, path) -> Operation's fields
         self._journal_paths: dict[int, set[tuple[str, ...]]] = {}  # per resource, so record() stays O(1)-ish
         self.warnings: list[str] = []
         self.errors: list[TaskpatchError] = []
@@ -349,9 +349,9 @@ class Planner:
         # A later edit of a path supersedes earlier edits at or below it.
         self.forget(resource, path)
         self._journal_paths[id(resource.node)].add(path)
-        self.journal[(id(resource.node), path)] = Operation(
-            action, resource.name, resource.group, ".".join(path).replace(".[", "["), _describe(old) if old is not MISSING else None,
-            to_plain(new), spec, line or resource.node.line + 1,
+        self.journal[(id(resource.node), path)] = (
+            action, resource.name, resource.group, ".".join(path).replace(".[", "["),
+            _describe(old) if old is not MISSING else None, to_plain(new), spec, line or resource.node.line + 1,
         )
 
     # -- errors ---------------------------------------------------------------
@@ -749,8 +749,7 @@ class Planner:
             if sedit.replaced or sedit.deleted or sedit.appended:
                 changes.append(SequenceChange(sedit.node, tuple(sorted(sedit.replaced.items())),
                                               frozenset(sedit.deleted), tuple(sedit.appended)))
-        operations = sorted(self.journal.values(), key=lambda op: op.line)
-        return Plan(tuple(operations), tuple(changes), tuple(self.warnings))
+        return Plan(tuple(self.journal.values()), tuple(changes), tuple(self.warnings))
 
 
 def _item_field_text(item: Any) -> str | None:

@@ -163,11 +163,12 @@ class YamlIndex:
 
 def _parse_events(text: str) -> Iterator:
     if _CParser is not None:
-        parser = _CParser(text)
-        get = parser.get_event
-        check = parser.check_event
-        while check():
-            yield get()
+        get = _CParser(text).get_event
+        while True:  # get_event returns None at the end: one C call per event, not two
+            event = get()
+            if event is None:
+                return
+            yield event
     else:  # pragma: no cover
         from ruamel.yaml import YAML
 
