@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from .errors import SpecRef
-from .yaml_index import Mapping, Node, Sequence
+from .yaml_index import Mapping, Sequence
 
 REPLACE = "replace"
 INSERT = "insert"
@@ -79,7 +79,3 @@ class Plan:
     @property
     def is_noop(self) -> bool:
         return not self.changes and not self.records
-
-
-def node_line(node: Node) -> int:
-    return node.line + 1

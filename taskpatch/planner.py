@@ -34,7 +34,6 @@ from .spec_ast import (
     ArgsSpec,
     EnvSpec,
     Index,
-    ItemFilter,
     Key,
     PathStep,
     RenderSpec,

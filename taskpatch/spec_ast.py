@@ -6,7 +6,6 @@ turn them into 1-based columns.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -32,11 +31,6 @@ class Selector:
     @property
     def is_pattern(self) -> bool:
         return not self.quoted and any(c in GLOB_CHARS for c in self.pattern)
-
-    def matches(self, name: str) -> bool:
-        if self.is_pattern:
-            return fnmatch.fnmatchcase(name, self.pattern)
-        return name == self.pattern
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 
-from .errors import PathError, YamlSyntaxError
+from .errors import YamlSyntaxError
 
 if TYPE_CHECKING:
     from .template import TemplateInfo
@@ -301,16 +301,3 @@ def _build(text: str, file: str | None) -> YamlIndex:
     index.shared = [(users[0].target, users) for users in aliases.values()  # type: ignore[attr-defined]
                     if users[0].target is not None]  # type: ignore[attr-defined]
     return index
-
-
-def resolve_alias(node: Node, file: str | None = None, what: str = "path") -> Node:
-    """Refuse to go through an alias: an edit there would change every user."""
-    if isinstance(node, Alias):
-        raise PathError(
-            f"the {what} goes through the alias *{node.anchor}, which shares "
-            f"&{node.anchor} with other nodes; edit the anchor instead",
-            file=file,
-            line=node.line + 1,
-            column=node.column + 1,
-        )
-    return node
