@@ -228,17 +228,11 @@ class Applier:
     # -- mappings ---------------------------------------------------------------
     def mapping(self, change: MappingChange) -> None:
         node, w = change.node, self.w
-        # Every position of each key: in a template, a key may stand once per
-        # {{ if }}/{{ else }} branch, and each branch gets the edit.
-        positions: dict[str, list[int]] = {}
-        for i, k in enumerate(node.keys):
-            if isinstance(k, Scalar):
-                positions.setdefault(k.value, []).append(i)
         inserts = [(k, v) for k, kind, v in change.actions if kind == INSERT]
-        deleted = {i for k, kind, _ in change.actions if kind == DELETE for i in positions[k]}
+        deleted = {i for k, kind, _ in change.actions if kind == DELETE for i in _positions(node, k)}
         for key, kind, value in change.actions:
             if kind == REPLACE:
-                for i in positions[key]:
+                for i in _positions(node, key):
                     self.replace_value(node.values[i], value, node.flow, node.keys[i], node.keys[i].column)
         if node.flow:
             self.flow_mapping(node, deleted, inserts)
@@ -364,6 +358,14 @@ class Applier:
                 for i in list(change.deleted) + [i for i, _ in change.replaced]:
                     spans.append((change.node, change.node.items[i].start, change.node.items[i].end))
         return spans
+
+
+def _positions(node: Mapping, key: str) -> list[int]:
+    """Where ``key`` stands in ``node``: once, or in a template once per
+    {{ if }}/{{ else }} branch (the planner has checked that), each edited."""
+    if not node.is_duplicate(key):
+        return [node.find(key)]  # type: ignore[list-item]
+    return [i for i, k in enumerate(node.keys) if isinstance(k, Scalar) and k.value == key]
 
 
 class _ReplacedSpans:
