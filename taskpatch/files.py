@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+
+TARGETS_FILE_NAME = "taskpatch.yaml"  # what `taskpatch build` looks for
 import sys
 
 from .errors import InputOutputError, YamlSyntaxError

@@ -23,12 +23,12 @@ import os
 from dataclasses import dataclass
 
 from .errors import InputOutputError, NotATaskConfigError, PlanErrors, SpecRef, TaskpatchError, ValueTypeError
-from .files import read_text
+from .files import TARGETS_FILE_NAME, read_text
 from .spec_ast import Spec
 from .spec_parser import parse_args, parse_env, parse_override, parse_spec_file
 from .yaml_index import Mapping, Node, Scalar, Sequence, build_index
 
-FILE_NAME = "taskpatch.yaml"
+FILE_NAME = TARGETS_FILE_NAME
 SPEC_LISTS = {"env": parse_env, "set": parse_override, "unset": parse_override, "args": parse_args}
 TARGET_KEYS = ("source", "output", "task", "resources", *SPEC_LISTS, "spec-file", "render", "template")
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..document import Document
 from ..errors import InputOutputError, SelectorError, TaskpatchError
+from ..files import TARGETS_FILE_NAME as FILE_NAME
 from ..files import read_text, write_atomic
-from ..targets import FILE_NAME, Target, find_targets_file, load_targets
 from .common import EXIT_BAD_INPUT, EXIT_CHANGED, EXIT_OK, colourise, unified_diff, write_stdout
+
+if TYPE_CHECKING:
+    from ..targets import Target
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -65,6 +69,8 @@ def _pick(names: list[str], given: str | None) -> tuple[str, list[str]]:
         raise SelectorError(f"one targets file at a time, not {', '.join(manifests)}")
     if manifests and not os.path.isfile(manifests[0]):
         raise InputOutputError("cannot read: no such file", file=manifests[0])
+    from ..targets import find_targets_file
+
     return (manifests[0] if manifests else find_targets_file()), rest
 
 
@@ -95,6 +101,8 @@ def _select(targets: list[Target], names: list[str]) -> list[Target]:
 def run(options: argparse.Namespace) -> int:
     manifest, names = _pick(options.names, options.targets_file)
     options.file = manifest  # errors name it when they have no file of their own
+    from ..targets import load_targets  # here: the other commands start faster
+
     targets = _select(load_targets(manifest), names)
     if options.jobs > 1 and len(targets) > 1:
         from concurrent.futures import ProcessPoolExecutor  # only -j pays for it
