@@ -230,10 +230,10 @@ def variants(text: str, transforms: Any = None, grid: SequenceType[str] = (), re
         shape = tuple((s.selector.pattern, s.key.name if s.key else None) for s in specs)  # type: ignore[union-attr]
         if not render and shape not in templates:
             templates[shape] = _Template.build(index, specs, task, resources, path)  # type: ignore[arg-type]
-        template = None if render else templates[shape]
-        if template is not None:
+        fast = None if render else templates[shape]
+        if fast is not None:
             try:
-                yield params, bom + template.render(specs)  # type: ignore[arg-type]
+                yield params, bom + fast.render(specs)  # type: ignore[arg-type]
                 continue
             except TaskpatchError:
                 pass  # let the planner raise it, with its positions

@@ -118,9 +118,9 @@ class _Reader:
         source = self.path_field(fields, "source", node, must_exist=True)
         output = self.path_field(fields, "output", node, must_exist=False)
         specs: list[Spec] = []
-        for key, parse in SPEC_LISTS.items():
-            if key in fields:
-                specs += self.spec_list(fields[key], key, parse)
+        for list_name, parse in SPEC_LISTS.items():
+            if list_name in fields:
+                specs += self.spec_list(fields[list_name], list_name, parse)
         spec_file = self.path_field(fields, "spec-file", node, must_exist=True, required=False)
         if spec_file is not None:
             try:

@@ -65,6 +65,8 @@ class Scalar(Node):
 class Mapping(Node):
     __slots__ = ("keys", "values", "flow", "_lookup", "_duplicates")
 
+    flow: bool
+
     def __init__(self) -> None:
         self.keys: list[Node] = []
         self.values: list[Node] = []
@@ -104,6 +106,8 @@ class Mapping(Node):
 class Sequence(Node):
     __slots__ = ("items", "flow")
 
+    flow: bool
+
     def __init__(self) -> None:
         self.items: list[Node] = []
 
@@ -112,6 +116,8 @@ class Alias(Node):
     """``*name``; ``anchor`` holds the name, ``target`` the anchored node."""
 
     __slots__ = ("target",)
+
+    target: Node | None
 
 
 class YamlIndex:
