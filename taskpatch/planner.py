@@ -170,8 +170,8 @@ class _Slot:
         container, key = self.container, self.key
         kind_of = container.__class__  # exact classes, most common first: the planner's hot path
         if kind_of is Mapping:
-            edit = self.planner.map_edits.get(id(container))
-            pending = edit.actions.get(key) if edit is not None else None
+            entries = self.planner.map_edits.get(id(container))
+            pending = entries.actions.get(key) if entries is not None else None
             if pending is not None:
                 return MISSING if pending[0] == DELETE else pending[1]
             i = container.find(key)
@@ -192,12 +192,12 @@ class _Slot:
         if kind_of is list:
             return container[key]
         # an existing sequence: key is ("old", i) or ("new", j)
-        edit = self.planner.seq_edits.get(id(container))
+        items = self.planner.seq_edits.get(id(container))
         where, i = key
         if where == "new":
-            return edit.appended[i]
-        if edit and i in edit.replaced:
-            return edit.replaced[i]
+            return items.appended[i]  # type: ignore[union-attr]  # "new" slots exist only with an edit
+        if items and i in items.replaced:
+            return items.replaced[i]
         return container.items[i]
 
     def set(self, value: Any) -> None:
@@ -205,18 +205,18 @@ class _Slot:
         if isinstance(container, (dict, list)):
             container[key] = value
         elif isinstance(container, Mapping):
-            edit = self.planner.map_edit(container)
+            entries = self.planner.map_edit(container)
             i = container.find(key)
             if i is not None:
                 self.planner.check_unshared(container.values[i])  # `cpu: &c 1`, used elsewhere as *c
-            edit.actions[key] = (REPLACE if i is not None else INSERT, value)
+            entries.actions[key] = (REPLACE if i is not None else INSERT, value)
         else:
-            edit = self.planner.seq_edit(container)
+            items = self.planner.seq_edit(container)
             where, i = key
             if where == "new":
-                edit.appended[i] = value
+                items.appended[i] = value
             else:
-                edit.replaced[i] = value
+                items.replaced[i] = value
 
     def delete(self) -> None:
         container, key = self.container, self.key
@@ -225,21 +225,21 @@ class _Slot:
         elif isinstance(container, list):
             del container[key]
         elif isinstance(container, Mapping):
-            edit = self.planner.map_edit(container)
+            entries = self.planner.map_edit(container)
             i = container.find(key)
             if i is None:
-                edit.actions.pop(key, None)
+                entries.actions.pop(key, None)
             else:
                 self.planner.check_unshared(container.values[i])
-                edit.actions[key] = (DELETE, None)
+                entries.actions[key] = (DELETE, None)
         else:
-            edit = self.planner.seq_edit(container)
+            items = self.planner.seq_edit(container)
             where, i = key
             if where == "new":
-                del edit.appended[i]
+                del items.appended[i]
             else:
-                edit.replaced.pop(i, None)
-                edit.deleted.add(i)
+                items.replaced.pop(i, None)
+                items.deleted.add(i)
 
     def line(self, node: Any = None) -> int:
         """The 1-based line of the value here (``node``, when the caller has it), else of its container."""
