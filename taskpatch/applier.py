@@ -139,7 +139,7 @@ class Writer:
             # the whole is still a plain string.
             return (node.end, suffix) if can_be_plain(full, flow) and not any_reader_types(full) else None
         if style in ("|", ">"):
-            return node.end, suffix  # the span ends at the last content character
+            return node.end, suffix  # the span ends at the last content character, directives included
         if style == "'":
             return (node.end - 1, suffix.replace("'", "''")) if can_be_single_quoted(suffix) else None
         return node.end - 1, double_quoted(suffix)[1:-1]
@@ -182,12 +182,14 @@ class Applier:
         text, w = self.text, self.w
         if isinstance(value, AppendedScalar) and value.base is node:
             insertion = w.append_to(node, value.value, value.suffix, flow_parent)
+            template = self.index.template
+            if insertion is not None and template is not None and node.style is None:
+                insertion = (template.end_after_branches(insertion[0], node.start, self.text), insertion[1])
             if insertion is not None:
                 # Text added to the end of a scalar goes before any lines
                 # inserted at the same spot (the end of a file, say).
                 self.edits.append((insertion[0], insertion[0], insertion[1], math.inf))
                 return
-            template = self.index.template
             if template is not None and template.touches_markup(node.start, node.end):
                 raise ValueTypeError(
                     f"this value holds template markup, and {value.suffix.strip()!r} cannot be added to it in its "

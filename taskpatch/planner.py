@@ -453,15 +453,26 @@ class Planner:
             PathError, f"no item of the sequence has {step.key} = {step.value!r}", spec, step.span, current
         )
 
-    def _walk(self, resource: Resource, path: tuple[PathStep, ...], spec: SpecRef, create: bool) -> _Slot | None:
-        """Follow all but the last step (creating mappings), then return the last slot."""
-        current: Any = resource.node
-        for i, step in enumerate(path):
+    def _walk(self, resource: Resource, path: tuple[PathStep, ...], spec: SpecRef, create: bool) -> list[_Slot]:
+        """Follow all but the last step (creating mappings), then return the last
+        slot; one per branch where a key on the way stands once per {{ if }}/{{ else }}
+        branch of a template. Empty when something is absent and not creating."""
+        return self._walk_from(resource, resource.node, path, 0, spec, create)
+
+    def _walk_from(self, resource: Resource, current: Any, path: tuple[PathStep, ...], start: int, spec: SpecRef,
+                   create: bool) -> list[_Slot]:
+        for i in range(start, len(path)):
+            step = path[i]
             slot = self._descend(current, step, spec, create)
             if slot is None:
-                return None
+                return []
             if i == len(path) - 1:
-                return slot
+                return [slot]
+            forks = self._branch_values(current, step)
+            if forks:
+                return [found for child in forks
+                        for found in self._walk_from(resource, self._check_node(child, spec, step.span), path, i + 1,
+                                                     spec, create)]
             child = self._check_node(slot.get(), spec, step.span)
             if child is MISSING and isinstance(current, Mapping) and isinstance(step, Key):
                 merge = _merged_from(current, step.name)
@@ -474,7 +485,7 @@ class Planner:
                     )
             if child is MISSING or _is_null(child) or _is_empty_flow(child):
                 if not create:
-                    return None
+                    return []
                 if not isinstance(path[i + 1], Key):
                     raise self._error(
                         PathError, f"{path_text(path[: i + 1])} is empty, so {path_text(path[i + 1 : i + 2])} "
@@ -483,7 +494,19 @@ class Planner:
                 child = {}
                 slot.set(child)
             current = child
-        return None  # pragma: no cover - paths have at least one step
+        return []  # pragma: no cover - paths have at least one step
+
+    def _branch_values(self, current: Any, step: PathStep) -> list[Any]:
+        """The values of a key written once per template branch, to walk each."""
+        if not (isinstance(current, Mapping) and isinstance(step, Key) and current.is_duplicate(step.name)):
+            return []
+        entries = self.map_edits.get(id(current))
+        if entries is not None and step.name in entries.actions:
+            return []  # already replaced by this plan: one new value
+        keys = [k for k in current.keys if isinstance(k, Scalar) and k.value == step.name]
+        if not self.alternatives(keys):
+            return []  # a real duplicate: reading it raises the error
+        return [current.values[i] for i, k in enumerate(current.keys) if isinstance(k, Scalar) and k.value == step.name]
 
     # -- specs ----------------------------------------------------------------
     def apply(self, spec: Spec) -> None:
@@ -521,7 +544,10 @@ class Planner:
         return tuple(s.name if isinstance(s, Key) else path_text((s,)) for s in path)
 
     def _set(self, spec: SetSpec, resource: Resource) -> None:
-        slot = self._walk(resource, spec.path, spec.source, create=True)
+        for slot in self._walk(resource, spec.path, spec.source, create=True):
+            self._set_at(slot, spec, resource)
+
+    def _set_at(self, slot: _Slot, spec: SetSpec, resource: Resource) -> None:
         old = self._check_node(slot.get(), spec.source, spec.path[-1].span)
         keys = self._keys(spec.path)
         try:
@@ -534,15 +560,13 @@ class Planner:
         self._set_leaf(slot, new, resource, keys, spec.source, old=old)
 
     def _unset(self, spec: UnsetSpec, resource: Resource) -> None:
-        slot = self._walk(resource, spec.path, spec.source, create=False)
-        if slot is None:
-            return
-        old = slot.get()
-        if old is MISSING:
-            return
-        line = slot.line()
-        slot.delete()
-        self.record("delete", resource, self._keys(spec.path), old, None, spec.source, line)
+        for slot in self._walk(resource, spec.path, spec.source, create=False):
+            old = slot.get()
+            if old is MISSING:
+                continue
+            line = slot.line()
+            slot.delete()
+            self.record("delete", resource, self._keys(spec.path), old, None, spec.source, line)
 
     def _env(self, spec: EnvSpec, resource: Resource) -> None:
         env_slot = _Slot(self, resource.node, "env")
@@ -683,9 +707,9 @@ class Planner:
         try:
             return self.real_value(command)
         except ValueTypeError:
-            if command.style in ("|", ">"):
-                return command.value  # only the suffix is written into a block scalar; this is for the plan
-            raise
+            # Only the suffix is written (the applier refuses where it cannot
+            # be); the masked text serves for the plan's display and checks.
+            return command.value
 
     def _render(self, spec: RenderSpec, resource: Resource) -> None:
         """Fold ``args`` into ``command`` and drop ``args``, as ``task.start()`` did."""

@@ -103,6 +103,20 @@ class TemplateInfo:
             pos = self.line_starts[line]
         return pos
 
+    def end_after_branches(self, pos: int, anchor: int, text: str) -> int:
+        """For text appended at ``pos`` (the end of a scalar that starts at
+        ``anchor``): when the scalar's last line sits inside an {{ if }} that
+        closes on the next lines, append after the {{ end }} instead, so the
+        text is there in every branch (`{{- end }} --x 1` renders as ` --x 1`)."""
+        want = len(self.branch_at(anchor))
+        line = self.line_of(pos) + 1
+        while line < len(self.line_starts) and line in self.directive_lines and self._open_at_start(line) > want:
+            end = text.find("\n", self.line_starts[line])
+            end = len(text) if end < 0 else end
+            pos = end - 1 if text[end - 1 : end] == "\r" else end
+            line += 1
+        return pos
+
     def _open_at_start(self, line: int) -> int:
         """How many blocks are open where ``line`` starts."""
         return len(self.branches[line - 1]) if line > 0 else 0
