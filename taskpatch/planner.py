@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import shlex
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from . import render
 from .errors import PathError, PlanErrors, SelectorError, SpecRef, TaskpatchError, ValueTypeError
@@ -336,18 +336,23 @@ class Planner:
         branches = [template.branch_at(node.start) for node in nodes]
         return all(alternatives(a, b) for i, a in enumerate(branches) for b in branches[i + 1 :])
 
-    def forget(self, resource: Resource, path: tuple[str, ...]) -> None:
-        """Drop the recorded operations at or below ``path``."""
-        paths = self._journal_paths.setdefault(id(resource.node), set())
-        for other in [p for p in paths if p[: len(path)] == path]:
-            paths.discard(other)
-            del self.journal[(id(resource.node), other)]
+    def forget(self, resource: Resource, path: tuple[str, ...]) -> set[tuple[str, ...]]:
+        """Drop the recorded operations at or below ``path``; the resource's recorded paths."""
+        rid = id(resource.node)
+        paths = self._journal_paths.get(rid)
+        if paths is None:
+            paths = self._journal_paths[rid] = set()
+        elif paths:
+            n = len(path)
+            for other in [p for p in paths if p[:n] == path]:
+                paths.discard(other)
+                del self.journal[(rid, other)]
+        return paths
 
     def record(self, action: str, resource: Resource, path: tuple[str, ...], old: Any, new: Any,
                spec: SpecRef, line: int) -> None:
         # A later edit of a path supersedes earlier edits at or below it.
-        self.forget(resource, path)
-        self._journal_paths[id(resource.node)].add(path)
+        self.forget(resource, path).add(path)
         self.journal[(id(resource.node), path)] = (
             action, resource.name, resource.group, ".".join(path).replace(".[", "["),
             _describe(old) if old is not MISSING else None, to_plain(new), spec, line or resource.node.line + 1,
@@ -461,12 +466,22 @@ class Planner:
 
     def _walk_from(self, resource: Resource, current: Any, path: tuple[PathStep, ...], start: int, spec: SpecRef,
                    create: bool) -> list[_Slot]:
+        last = len(path) - 1
         for i in range(start, len(path)):
             step = path[i]
+            if i < last and step.__class__ is Key and current.__class__ is Mapping and id(current) not in self.map_edits:
+                # The common case, without slots: an existing, untouched,
+                # non-empty mapping under a key that stands once.
+                j = current.find(step.name)  # type: ignore[attr-defined]
+                if j is not None and not current.is_duplicate(step.name):  # type: ignore[attr-defined]
+                    child = current.values[j]
+                    if child.__class__ is Mapping and child.keys:
+                        current = child
+                        continue
             slot = self._descend(current, step, spec, create)
             if slot is None:
                 return []
-            if i == len(path) - 1:
+            if i == last:
                 return [slot]
             forks = self._branch_values(current, step)
             if forks:
@@ -580,8 +595,7 @@ class Planner:
         if not isinstance(env, (Sequence, list)):
             raise self._error(ValueTypeError, "env is not a list of {name, value} entries", spec.source,
                               spec.name_span, env)
-        for slot in _seq_slots(self, env):
-            item = slot.get()
+        for item in self._env_items(env):
             if _item_field(self, item, "name") == spec.name:
                 item = self._check_node(item, spec.source, spec.name_span)
                 value_from = _Slot(self, item, "valueFrom")
@@ -598,6 +612,15 @@ class Planner:
         else:
             self.seq_edit(env).appended.append(entry)
         self.record("append", resource, keys, MISSING, spec.value, spec.source, env.line + 1 if isinstance(env, Sequence) else 0)
+
+    def _env_items(self, env: Any) -> Iterator[Any]:
+        """The live entries of an env list. An untouched list of the file is
+        read directly (the common case); otherwise through its slots."""
+        if env.__class__ is Sequence and id(env) not in self.seq_edits:
+            yield from env.items
+        else:
+            for slot in _seq_slots(self, env):
+                yield slot.get()
 
     def _args(self, spec: ArgsSpec, resource: Resource) -> None:
         args_slot = _Slot(self, resource.node, "args")
