@@ -275,6 +275,8 @@ def _merged_from(mapping: Mapping, key: str) -> Alias | None:
 
 def _item_field(planner: Planner, item: Any, key: str) -> Any:
     """``item[key]`` as a plain string for filters (None when not a scalar)."""
+    if item.__class__ is Mapping and id(item) not in planner.map_edits and not item.is_duplicate(key):
+        return item.scalar_value(key)  # untouched: read the file directly
     if isinstance(item, (Mapping, dict)):
         value = _Slot(planner, item, key).get()
         if isinstance(value, Scalar):

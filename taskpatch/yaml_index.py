@@ -74,13 +74,18 @@ class Mapping(Node):
         self._duplicates: set[str] = set()
 
     def _build_lookup(self) -> dict[str, int]:
-        lookup: dict[str, int] = {}
-        for i, key in enumerate(self.keys):
-            if isinstance(key, Scalar):
-                if key.value in lookup:
-                    self._duplicates.add(key.value)
+        names = [key.value if key.__class__ is Scalar else None for key in self.keys]
+        lookup: dict[str, int] = dict(zip(names, range(len(names))))  # type: ignore[arg-type]
+        if len(lookup) != len(names):  # a key twice (or two complex keys): first wins, note the twice
+            lookup = {}
+            for i, name in enumerate(names):
+                if name is None:
+                    continue
+                if name in lookup:
+                    self._duplicates.add(name)
                 else:
-                    lookup[key.value] = i
+                    lookup[name] = i
+        lookup.pop(None, None)  # type: ignore[call-overload]
         self._lookup = lookup
         return lookup
 
