@@ -54,12 +54,15 @@ def serve(text: str, *, serving: str, task: str, build: str | None = None,
             f"and pass --info, or pass --var {missing[0]}=...)",
             file=path, line=command.line + 1, column=command.column + 1,  # type: ignore[union-attr]
         )
+    if expand and variables and command is not None:
+        # Substitute in the text itself: the command keeps its style, its
+        # line breaks and any template markup; only the references change.
+        source = _expand_in_text(index.source, command, variables)
+        index = build_index(source, path, template)
+        entry = _pick(_mlapp(index, path), "serving", serving, path)
     document = Document(_entry_text(index, entry), path=path, resources="$", template=template)
     specs: list[Spec] = [_set("taskName", task)] + ([_set("build", build)] if build is not None else [])
-    if expand:
-        if variables and isinstance(command, Scalar):
-            specs.append(_set("command", _expand(command_text, variables)))
-    else:
+    if not expand:
         specs += [_env(name, value) for name, value in variables.items()]
     specs.append(render_spec("serving"))
     document.apply(specs)
@@ -115,12 +118,20 @@ def _entry_text(index: YamlIndex, entry: Mapping) -> str:
     return "".join(line[width:] if not line[:width].strip() else line.lstrip(" ") for line in lines)
 
 
-def _expand(command: str, variables: MappingType[str, str]) -> str:
-    def substitute(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(2)
-        return shell_word(variables[name]) if name in variables else match.group(0)
+def _expand_in_text(text: str, command: Node, variables: MappingType[str, str]) -> str:
+    """``text`` with ``$var``/``${var}`` in the command's scalars replaced by
+    the values, shell-quoted, and escaped as each scalar's style needs."""
+    scalars = command.items if isinstance(command, Sequence) else [command]
+    for scalar in sorted((n for n in scalars if isinstance(n, Scalar)), key=lambda n: n.start, reverse=True):
+        escape = {"'": lambda v: v.replace("'", "''"),
+                  '"': lambda v: v.replace("\\", "\\\\").replace('"', '\\"')}.get(scalar.style or "", lambda v: v)
 
-    return _REFERENCE.sub(substitute, command)
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1) or match.group(2)
+            return escape(shell_word(variables[name])) if name in variables else match.group(0)
+
+        text = text[: scalar.start] + _REFERENCE.sub(substitute, text[scalar.start : scalar.end]) + text[scalar.end :]
+    return text
 
 
 def _everything() -> Selector:

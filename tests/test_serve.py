@@ -48,13 +48,15 @@ def test_binds_variables_as_env_and_sets_task_and_build() -> None:
 
 
 def test_expand_substitutes_into_the_command_keeping_its_style() -> None:
+    """Only the references change: the folded command keeps its lines."""
     doc = taskpatch.serve(SERVING_WITH_ARGS, serving="serv", task="model", variables={"checkpoint_path": "/c 1"},
                           expand=True)
     assert doc.text == (
         "name: serv   # the TF serving entry\n"
         "taskName: model\n"
         "command: >-\n"
-        "  kserving --driver tensorflow --model-path '/c 1' --batch=True --port=9000\n"
+        "  kserving --driver tensorflow\n"
+        "  --model-path '/c 1' --batch=True --port=9000\n"
     )
     assert doc.data["command"] == "kserving --driver tensorflow --model-path '/c 1' --batch=True --port=9000"
 
@@ -70,6 +72,14 @@ def test_flow_entry() -> None:
     doc = taskpatch.serve(SERVING_WITH_ARGS, serving="flow", task="model", variables={"model_path": "/m"})
     assert doc.data == {"name": "flow", "command": "run $model_path", "taskName": "model",
                         "env": [{"name": "model_path", "value": "/m"}]}
+
+
+def test_expand_keeps_template_markup_and_escapes_per_style() -> None:
+    text = ('kind: MLApp\nspec:\n  tasks: [{name: t}]\n  serving:\n  - name: s\n'
+            '    command: "serve --port {{ .port }} --model \'$model_path\'"\n')
+    doc = taskpatch.serve(text, serving="s", task="t", variables={"model_path": "/m/it's"}, expand=True)
+    # shell-quoted ('/m/it'"'"'s'), then escaped for the double-quoted YAML scalar
+    assert "command: \"serve --port {{ .port }} --model ''/m/it'\\\"'\\\"'s''\"\n" in doc.text
 
 
 @pytest.mark.parametrize("command,variable", [("run $model_path", "model_path"),
