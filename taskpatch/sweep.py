@@ -81,12 +81,12 @@ def _args_spec(resource: str, key: str, value: Any, label: str) -> ArgsSpec:
                         value_of(text, Span(0, 0)), quoted=True))
 
 
-def combinations(transforms: Any = None, grid: Iterable[str] = ()) -> list[Choice]:
+def combinations(transforms: Any = None, grid: Iterable[str] | None = None) -> list[Choice]:
     """Every variant: each transform (if any) with each point of the grid."""
     axes: list[list[Choice]] = []
     if transforms is not None:
         axes.append(transform_choices(transforms))
-    axes += [grid_choices(g) for g in grid]
+    axes += [grid_choices(g) for g in grid or ()]
     if not axes:
         raise ValueTypeError("variants need --transforms or at least one --grid")
     return [[part for choice in combo for part in choice] for combo in itertools.product(*axes)]
@@ -216,10 +216,12 @@ def _hole(spec: ArgsSpec, resource: Resource, index: YamlIndex) -> _Hole | None:
     return None
 
 
-def variants(text: str, transforms: Any = None, grid: SequenceType[str] = (), render: bool = False, *,
+def variants(text: str, transforms: Any = None, grid: SequenceType[str] | None = None, render: bool = False, *,
              task: str | None = None, resources: str | None = None, path: str | None = None,
              template: bool | None = None) -> Iterator[tuple[Params, str]]:
-    """Yield ``(params, text)`` for every variant of ``text``."""
+    """Yield ``(params, text)`` for every variant of ``text``: each of the
+    ``parallel_run``-style ``transforms`` with each point of the ``grid``
+    (``["worker.lr=0.1,0.01", ...]``), as args specs; ``render`` folds them in."""
     document = Document(text, path=path, task=task, resources=resources, template=template)
     index = document.index()  # the one parse
     bom = "\ufeff" if text.startswith("\ufeff") else ""

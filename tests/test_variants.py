@@ -67,6 +67,12 @@ def test_bad_transforms(transforms: object, message: str) -> None:
         list(taskpatch.variants(TEXT, transforms=transforms))
 
 
+def test_design_signature() -> None:
+    """DESIGN.md: variants(text, transforms=None, grid=None, render=False)."""
+    out = list(taskpatch.variants(TEXT, transforms=[{"ps": {"a": 1}}], grid=None, render=False))
+    assert out == [({"ps.a": 1}, taskpatch.patch_text(TEXT, args=["ps.a=1"]))]
+
+
 def test_nothing_to_vary_is_an_error() -> None:
     with pytest.raises(taskpatch.ValueTypeError, match="--transforms or"):
         list(taskpatch.variants(TEXT))
