@@ -84,6 +84,15 @@ def test_found_from_a_subfolder(project: Path, monkeypatch: pytest.MonkeyPatch) 
     assert main(["build"]) == 1 and (project / "build" / "dev.yaml").exists()
 
 
+def test_manifest_as_argument(project: Path, tmp_path_factory: pytest.TempPathFactory,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """DESIGN.md: `taskpatch build [--check] [--diff] [MANIFEST]`."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    assert main(["build", "--check", str(project / "taskpatch.yaml")]) == 1
+    assert main(["build", str(project / "taskpatch.yaml")]) == 1
+    assert main(["build", "--check", str(project / "taskpatch.yaml")]) == 0
+
+
 def test_failure_mid_write_keeps_the_old_output(project: Path, monkeypatch: pytest.MonkeyPatch,
                                                 capfd: pytest.CaptureFixture[str]) -> None:
     main(["build"])
