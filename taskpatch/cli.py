@@ -50,3 +50,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"taskpatch: internal error: {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def run() -> None:
+    """The ``taskpatch`` command: ``main()``, then a fast exit.
+
+    Everything taskpatch writes is flushed and closed by now (outputs are
+    fsynced before their rename), so the interpreter's teardown (unloading
+    modules, freeing every object one by one) does no work anyone needs,
+    yet costs 10-15 ms: a sixth of a small run, which pre-commit pays on
+    every commit. ``main()`` itself still returns normally, for embedding.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more to say
+            pass
+    os._exit(code)
+

@@ -49,3 +49,14 @@ def test_cli_apply_matches_library(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == taskpatch.patch_text(SEED, env=["MY_VAR=MY-VAL"], overrides=["worker.replicas=3"])
+
+
+def test_cli_fast_exit_flushes_everything(tmp_path):
+    """`taskpatch` ends with os._exit after flushing: a large output still arrives whole."""
+    text = "resources:\n" + "".join(f"- name: w{i}\n  image: x  # {i}\n" for i in range(3000))
+    path = tmp_path / "big.yaml"
+    path.write_text(text)
+    result = subprocess.run([sys.executable, "-m", "taskpatch", "apply", str(path), "-e", "A=1"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == taskpatch.patch_text(text, env=["A=1"])
