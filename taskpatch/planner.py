@@ -295,6 +295,7 @@ class Planner:
         self.seq_edits: dict[int, _SeqEdit] = {}
         self.journal: dict[tuple, tuple[Any, ...]] = {}  # (resource, path) -> Operation's fields
         self._journal_paths: dict[int, set[tuple[str, ...]]] = {}  # per resource, so record() stays O(1)-ish
+        self._per_spec: dict[int, Any] = {}  # id(spec) -> what every resource would compute the same
         self.warnings: list[str] = []
         self.errors: list[TaskpatchError] = []
 
@@ -564,11 +565,19 @@ class Planner:
         for slot in self._walk(resource, spec.path, spec.source, create=True):
             self._set_at(slot, spec, resource)
 
+    def _spec_keys(self, spec: SetSpec | UnsetSpec) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The path as plan keys, and its key names; once per spec, not per resource."""
+        cached = self._per_spec.get(id(spec))
+        if cached is None:
+            names = tuple(s.name for s in spec.path if isinstance(s, Key))
+            cached = self._per_spec[id(spec)] = (self._keys(spec.path), names)
+        return cached
+
     def _set_at(self, slot: _Slot, spec: SetSpec, resource: Resource) -> None:
         old = self._check_node(slot.get(), spec.source, spec.path[-1].span)
-        keys = self._keys(spec.path)
+        keys, names = self._spec_keys(spec)
         try:
-            new = typed_value(spec.value, old, tuple(s.name for s in spec.path if isinstance(s, Key)), spec.source)
+            new = typed_value(spec.value, old, names, spec.source)
         except ValueTypeError as exc:
             # Point at the value being replaced, or at the resource gaining it.
             anchor = old if isinstance(old, Scalar) else resource.node
@@ -583,13 +592,15 @@ class Planner:
                 continue
             line = slot.line()
             slot.delete()
-            self.record("delete", resource, self._keys(spec.path), old, None, spec.source, line)
+            self.record("delete", resource, self._spec_keys(spec)[0], old, None, spec.source, line)
 
     def _env(self, spec: EnvSpec, resource: Resource) -> None:
         env_slot = _Slot(self, resource.node, "env")
         env = self._check_node(env_slot.get(), spec.source, spec.name_span)
-        value = NewScalar(spec.value)
-        keys = ("env", f"[name={spec.name}]", "value")
+        cached = self._per_spec.get(id(spec))
+        if cached is None:  # the same for every resource: made once per spec
+            cached = self._per_spec[id(spec)] = (NewScalar(spec.value), ("env", f"[name={spec.name}]", "value"))
+        value, keys = cached
         if env is MISSING or _is_null(env) or _is_empty_flow(env):
             entries: list = [{"name": NewScalar(spec.name), "value": value}]
             self._set_leaf(env_slot, entries, resource, keys, spec.source, action="add", shown=spec.value)
