@@ -349,13 +349,13 @@ class Applier:
 
     @staticmethod
     def _replaced_spans(plan: Plan) -> list[tuple[Node, int, int]]:
-        spans = []
+        spans: list[tuple[Node, int, int]] = []
         for change in plan.changes:
             if isinstance(change, MappingChange):
                 for key, kind, _ in change.actions:
                     if kind in (REPLACE, DELETE):
-                        i = change.node.find(key)
-                        spans.append((change.node, change.node.keys[i].start, change.node.values[i].end))
+                        for i in _positions(change.node, key):
+                            spans.append((change.node, change.node.keys[i].start, change.node.values[i].end))
             else:
                 for i in list(change.deleted) + [i for i, _ in change.replaced]:
                     spans.append((change.node, change.node.items[i].start, change.node.items[i].end))

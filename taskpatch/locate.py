@@ -29,7 +29,7 @@ class ResourceGroup:
     resources: tuple[Resource, ...]
 
 
-def _resources_of(seq: Node, label: str, container: bool = False) -> ResourceGroup | None:
+def _resources_of(seq: Node | None, label: str, container: bool = False) -> ResourceGroup | None:
     if not isinstance(seq, Sequence):
         return None
     found = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import shlex
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from . import render
 from .errors import PathError, PlanErrors, SelectorError, SpecRef, TaskpatchError, ValueTypeError
@@ -407,7 +407,7 @@ class Planner:
         return chosen
 
     # -- traversal --------------------------------------------------------------
-    def _check_node(self, node: Any, spec: SpecRef, span: Span) -> Any:
+    def _check_node(self, node: Any, spec: SpecRef, span: Span | None) -> Any:
         if isinstance(node, Alias):
             error = self._error(
                 PathError,
@@ -477,9 +477,9 @@ class Planner:
                 # non-empty mapping under a key that stands once.
                 j = current.find(step.name)  # type: ignore[attr-defined]
                 if j is not None and not current.is_duplicate(step.name):  # type: ignore[attr-defined]
-                    child = current.values[j]
-                    if child.__class__ is Mapping and child.keys:
-                        current = child
+                    value = current.values[j]
+                    if value.__class__ is Mapping and value.keys:
+                        current = value
                         continue
             slot = self._descend(current, step, spec, create)
             if slot is None:
@@ -509,8 +509,9 @@ class Planner:
                         PathError, f"{path_text(path[: i + 1])} is empty, so {path_text(path[i + 1 : i + 2])} "
                         "selects nothing", spec, path[i + 1].span, resource.node,
                     )
-                child = {}
-                slot.set(child)
+                created: dict[str, Any] = {}
+                slot.set(created)
+                child = created
             current = child
         return []  # pragma: no cover - paths have at least one step
 
@@ -533,7 +534,7 @@ class Planner:
         except TaskpatchError as exc:
             self.errors.append(exc)
             return
-        handler = {
+        handler: Callable[[Any, Resource], None] = {  # type: ignore[assignment]
             EnvSpec: self._env, SetSpec: self._set, UnsetSpec: self._unset,
             ArgsSpec: self._args, ArgsReplace: self._args_replace, RenderSpec: self._render,
         }[type(spec)]
@@ -757,8 +758,8 @@ class Planner:
         command = self._check_node(command_slot.get(), spec.source, None)
         try:
             if command is MISSING or _is_null(command):
-                items = render.argv_items(args, spec.style) if isinstance(args, list) else None
-                new: Any = [NewScalar(i) for i in items] if items is not None else NewScalar(
+                words = render.argv_items(args, spec.style) if isinstance(args, list) else None
+                new: Any = [NewScalar(w) for w in words] if words is not None else NewScalar(
                     render.command_text(args, spec.style))
                 self._set_leaf(command_slot, new, resource, ("command",), spec.source, action="render",
                                shown=to_plain(new))

@@ -61,7 +61,9 @@ def serve(text: str, *, serving: str, task: str, build: str | None = None,
         index = build_index(source, path, template)
         entry = _pick(_mlapp(index, path), "serving", serving, path)
     document = Document(_entry_text(index, entry), path=path, resources="$", template=template)
-    specs: list[Spec] = [_set("taskName", task)] + ([_set("build", build)] if build is not None else [])
+    specs: list[Spec] = [_set("taskName", task)]
+    if build is not None:
+        specs.append(_set("build", build))
     if not expand:
         specs += [_env(name, value) for name, value in variables.items()]
     specs.append(render_spec("serving"))

@@ -59,7 +59,7 @@ PathStep = Union[Key, Index, ItemFilter]
 
 def path_text(path: tuple[PathStep, ...]) -> str:
     """A readable dotted path for messages and plan output."""
-    out = []
+    out: list[str] = []
     for step in path:
         if isinstance(step, Key):
             name = step.name

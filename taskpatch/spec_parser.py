@@ -148,7 +148,8 @@ class _ToAst(Transformer):
         self.base = base
 
     def _span(self, token: Token) -> Span:
-        return Span(token.start_pos - self.base, token.end_pos - self.base)
+        # Tokens from the LALR lexer always carry positions (lark types them Optional).
+        return Span(_pos(token.start_pos) - self.base, _pos(token.end_pos) - self.base)
 
     # -- selectors and keys -------------------------------------------------
     @v_args(inline=True)
@@ -169,7 +170,7 @@ class _ToAst(Transformer):
 
     @v_args(inline=True)
     def index(self, token: Token) -> Index:
-        return Index(int(token), Span(token.start_pos - 1 - self.base, token.end_pos + 1 - self.base))
+        return Index(int(token), Span(_pos(token.start_pos) - 1 - self.base, _pos(token.end_pos) + 1 - self.base))
 
     @v_args(meta=True)
     def item_filter(self, meta, children) -> ItemFilter:
@@ -208,7 +209,7 @@ class _ToAst(Transformer):
                 f"{str(token)!r} is not a valid environment variable name "
                 "(letters, digits, '_', '-', '.'; not starting with a digit)",
                 spec=self.source,
-                spec_column=token.start_pos - self.base + 1 + self.source.column_offset,
+                spec_column=_pos(token.start_pos) - self.base + 1 + self.source.column_offset,
             )
         return token
 
@@ -252,10 +253,14 @@ def _describe_expected(names: set[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
+def _pos(value: int | None) -> int:
+    return value or 0
+
+
 def _syntax_error(exc: UnexpectedInput, source: SpecRef, text: str) -> SpecSyntaxError:
     """Turn a lark error into a positioned error in words."""
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        pos = _pos(exc.pos_in_stream)
         found = repr(text[pos]) if pos < len(text) else "the end"
         expected = _describe_expected(set(exc.allowed or ()))
     elif isinstance(exc, UnexpectedToken):
@@ -339,7 +344,8 @@ def parse_spec_file(text: str, path: str = "<spec file>") -> list[Spec]:
     for statement in tree.children:
         if not isinstance(statement, Tree):
             continue  # a comment
-        body: Tree = statement.children[0]
+        body = statement.children[0]
+        assert isinstance(body, Tree)  # the grammar makes every statement a tree
         start = body.meta.start_pos
         line_start = text.rfind("\n", 0, start) + 1
         line_end = text.find("\n", start)

@@ -84,7 +84,9 @@ class _Reader:
         for key in root.keys:
             if isinstance(key, Scalar) and key.value != "targets":
                 self.error(f"unknown key {key.value!r} (the file has just `targets:`)", key)
-        targets = [t for t in (self.target(item) for item in root.get("targets").items) if t is not None]
+        listed = root.get("targets")
+        assert isinstance(listed, Sequence)  # checked above
+        targets = [t for t in (self.target(item) for item in listed.items) if t is not None]
         seen: dict[str, Target] = {}
         for target in targets:
             if target.output in seen:

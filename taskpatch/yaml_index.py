@@ -13,7 +13,7 @@ points at the next token, possibly lines later).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
@@ -217,7 +217,7 @@ def build_index(text: str, file: str | None = None, template: bool | None = None
 
 def _build(text: str, file: str | None) -> YamlIndex:
     roots: list[Node | None] = []
-    stack: list[Node] = []
+    stack: list[Any] = []  # open Mapping and Sequence nodes
     anchors: dict[str, Node] = {}
     aliases: dict[str, list[Node]] = {}
     try:
@@ -226,7 +226,7 @@ def _build(text: str, file: str | None) -> YamlIndex:
         for ev in _parse_events(text):
             cls = ev.__class__
             if cls is ScalarEvent:
-                node: Node = Scalar()
+                node: Any = Scalar()  # its fields are set right here
                 node.value = ev.value
                 style = ev.style or None
                 node.style = style
