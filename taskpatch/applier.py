@@ -231,10 +231,10 @@ class Applier:
     def mapping(self, change: MappingChange) -> None:
         node, w = change.node, self.w
         inserts = [(k, v) for k, kind, v in change.actions if kind == INSERT]
-        deleted = {i for k, kind, _ in change.actions if kind == DELETE for i in _positions(node, k)}
+        deleted = {i for k, kind, _ in change.actions if kind == DELETE for i in node.positions(k)}
         for key, kind, value in change.actions:
             if kind == REPLACE:
-                for i in _positions(node, key):
+                for i in node.positions(key):
                     self.replace_value(node.values[i], value, node.flow, node.keys[i], node.keys[i].column)
         if node.flow:
             self.flow_mapping(node, deleted, inserts)
@@ -354,20 +354,12 @@ class Applier:
             if isinstance(change, MappingChange):
                 for key, kind, _ in change.actions:
                     if kind in (REPLACE, DELETE):
-                        for i in _positions(change.node, key):
+                        for i in change.node.positions(key):
                             spans.append((change.node, change.node.keys[i].start, change.node.values[i].end))
             else:
                 for i in list(change.deleted) + [i for i, _ in change.replaced]:
                     spans.append((change.node, change.node.items[i].start, change.node.items[i].end))
         return spans
-
-
-def _positions(node: Mapping, key: str) -> list[int]:
-    """Where ``key`` stands in ``node``: once, or in a template once per
-    {{ if }}/{{ else }} branch (the planner has checked that), each edited."""
-    if not node.is_duplicate(key):
-        return [node.find(key)]  # type: ignore[list-item]
-    return [i for i, k in enumerate(node.keys) if isinstance(k, Scalar) and k.value == key]
 
 
 class _ReplacedSpans:

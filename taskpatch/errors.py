@@ -10,6 +10,7 @@ column, for callers that can show more than one line.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,14 @@ class SpecRef:
     text: str
     label: str = ""  # "-s", "-e", "spec file specs.tp:3", "set_args()" ...
     column_offset: int = 0  # added to columns, e.g. for a statement in a spec file
+
+
+def did_you_mean(name: str, names: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the nearest of ``names``, or nothing."""
+    import difflib  # only error messages need it; keeps it off the CLI's start
+
+    close = difflib.get_close_matches(name, list(names), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class TaskpatchError(Exception):

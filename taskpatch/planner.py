@@ -14,7 +14,7 @@ import shlex
 from typing import Any, Callable, Iterable, Iterator
 
 from . import render
-from .errors import PathError, PlanErrors, SelectorError, SpecRef, TaskpatchError, ValueTypeError
+from .errors import PathError, PlanErrors, SelectorError, SpecRef, TaskpatchError, ValueTypeError, did_you_mean
 from .locate import Resource, ResourceGroup, find_groups
 from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
 from .scalars import (
@@ -130,6 +130,14 @@ def typed_value(value: Value, old: Any, keys: tuple[str, ...], spec: SpecRef) ->
     return NewScalar(new, literal_for(text, new))
 
 
+def matching(selector: Selector, resources: list[Resource]) -> list[Resource]:
+    """The resources a selector names (a glob is compiled once, not per resource)."""
+    if selector.is_pattern:
+        matches = re.compile(fnmatch.translate(selector.pattern)).match
+        return [r for r in resources if matches(r.name)]
+    return [r for r in resources if r.name == selector.pattern]
+
+
 def _some(names: list[str], limit: int = 8) -> str:
     """A list of names short enough for a one-line error."""
     if not names:
@@ -178,8 +186,8 @@ class _Slot:
             if i is None:
                 return MISSING
             if container.is_duplicate(key) and not self.planner.alternatives(
-                    [k for k in container.keys if isinstance(k, Scalar) and k.value == key]):
-                again = [k for k in container.keys if isinstance(k, Scalar) and k.value == key][1]
+                    [container.keys[j] for j in container.positions(key)]):
+                again = container.keys[container.positions(key)[1]]
                 raise PathError(
                     f"key {key!r} appears twice in this mapping (lines {container.keys[i].line + 1} and "
                     f"{again.line + 1}); which one to edit is ambiguous",
@@ -377,17 +385,10 @@ class Planner:
         everyone = [r for g in self.groups for r in g.resources]
         if selector is None:
             return everyone
-        if selector.is_pattern:
-            matches = re.compile(fnmatch.translate(selector.pattern)).match  # once, not per resource
-            chosen = [r for r in everyone if matches(r.name)]
-        else:
-            chosen = [r for r in everyone if r.name == selector.pattern]
+        chosen = matching(selector, everyone)
         if not chosen:
             names = sorted({r.name for r in everyone})
-            import difflib  # only for this error's "did you mean"
-
-            close = difflib.get_close_matches(selector.pattern, names, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(selector.pattern, names)
             group = self.groups[0]
             raise SelectorError(
                 f"no resource matches {selector.pattern!r} (resources: {_some(names)}){hint}",
@@ -522,10 +523,10 @@ class Planner:
         entries = self.map_edits.get(id(current))
         if entries is not None and step.name in entries.actions:
             return []  # already replaced by this plan: one new value
-        keys = [k for k in current.keys if isinstance(k, Scalar) and k.value == step.name]
-        if not self.alternatives(keys):
+        positions = current.positions(step.name)
+        if not self.alternatives([current.keys[i] for i in positions]):
             return []  # a real duplicate: reading it raises the error
-        return [current.values[i] for i, k in enumerate(current.keys) if isinstance(k, Scalar) and k.value == step.name]
+        return [current.values[i] for i in positions]
 
     # -- specs ----------------------------------------------------------------
     def apply(self, spec: Spec) -> None:

@@ -9,12 +9,11 @@ cut out of the project file, comments and all, and patched like any task.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Mapping as MappingType
 
 from .document import Document, render_spec
-from .errors import NotATaskConfigError, SelectorError, SpecRef, ValueTypeError
+from .errors import NotATaskConfigError, SelectorError, SpecRef, ValueTypeError, did_you_mean
 from .render import shell_word
 from .spec_ast import EnvSpec, Key, Selector, SetSpec, Span, Spec, Value
 from .yaml_index import BOM, Mapping, Node, Scalar, Sequence, YamlIndex, build_index
@@ -96,9 +95,8 @@ def _pick(root: Mapping, section: str, name: str, path: str | None) -> Mapping:
         if entry_name == name:
             return entry
     names = [n for n, _ in named if n is not None]
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise SelectorError(f"no spec.{section} entry is named {name!r} ({section}: {', '.join(names)}){hint}",
+    raise SelectorError(f"no spec.{section} entry is named {name!r} ({section}: {', '.join(names)})"
+                        f"{did_you_mean(name, names)}",
                         file=path, line=entries.line + 1, column=entries.column + 1)
 
 

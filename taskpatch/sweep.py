@@ -8,7 +8,6 @@ never a parse.
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import itertools
 import re
 from typing import Any, Iterable, Iterator, Sequence as SequenceType
@@ -17,7 +16,7 @@ from .applier import Writer, apply_plan
 from .document import Document, render_spec
 from .errors import SpecRef, TaskpatchError, ValueTypeError
 from .locate import Resource, find_groups
-from .planner import MISSING, make_plan, same_scalar, typed_value
+from .planner import MISSING, make_plan, matching, same_scalar, typed_value
 from .scalars import NewScalar, core_resolve
 from .spec_ast import ArgsSpec, Key, Selector, Span, Spec, Value
 from .spec_parser import parse_args, value_of
@@ -137,8 +136,7 @@ class _Template:
         for source, spec in enumerate(specs):
             if spec.key is None:
                 return None
-            pattern = re.compile(fnmatch.translate(spec.selector.pattern)) if spec.selector.is_pattern else None
-            chosen = [r for r in everyone if (pattern.match(r.name) if pattern else r.name == spec.selector.pattern)]
+            chosen = matching(spec.selector, everyone)
             if not chosen or any(names.count(r.name) > 1 for r in chosen):
                 return None
             for resource in chosen:

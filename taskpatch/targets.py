@@ -18,11 +18,18 @@ errors of a file are reported together.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 
-from .errors import InputOutputError, NotATaskConfigError, PlanErrors, SpecRef, TaskpatchError, ValueTypeError
+from .errors import (
+    InputOutputError,
+    NotATaskConfigError,
+    PlanErrors,
+    SpecRef,
+    TaskpatchError,
+    ValueTypeError,
+    did_you_mean,
+)
 from .files import TARGETS_FILE_NAME, read_text
 from .spec_ast import Spec
 from .spec_parser import parse_args, parse_env, parse_override, parse_spec_file
@@ -110,9 +117,7 @@ class _Reader:
         for key, value in zip(node.keys, node.values):
             name = key.value if isinstance(key, Scalar) else None
             if name not in TARGET_KEYS:
-                close = difflib.get_close_matches(str(name), TARGET_KEYS, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.error(f"unknown key {name!r}{hint}", key)
+                self.error(f"unknown key {name!r}{did_you_mean(str(name), TARGET_KEYS)}", key)
             elif name in fields:
                 self.error(f"{name!r} is given twice", key)
             else:

@@ -94,6 +94,16 @@ class Mapping(Node):
         lookup = self._lookup if self._lookup is not None else self._build_lookup()
         return lookup.get(key)
 
+    def positions(self, key: str) -> list[int]:
+        """Every index of ``key``: one, or several where a key repeats (a
+        template writes it once per {{ if }}/{{ else }} branch, say)."""
+        i = self.find(key)
+        if i is None:
+            return []
+        if key not in self._duplicates:
+            return [i]
+        return [j for j, k in enumerate(self.keys) if isinstance(k, Scalar) and k.value == key]
+
     def is_duplicate(self, key: str) -> bool:
         if self._lookup is None:
             self._build_lookup()
@@ -184,6 +194,21 @@ def _parse_events(text: str) -> Iterator:
         from ruamel.yaml import YAML
 
         yield from YAML(typ="safe", pure=True).parse(text)
+
+
+def yaml_syntax_error(exc: YAMLError, file: str | None) -> YamlSyntaxError:
+    """A ruamel.yaml error as one positioned line."""
+    if not isinstance(exc, MarkedYAMLError):
+        return YamlSyntaxError(str(exc).splitlines()[0], file=file)
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    if exc.context and exc.problem:
+        problem = f"{problem} ({exc.context}"
+        if exc.context_mark is not None:
+            problem += f" at line {exc.context_mark.line + 1}"
+        problem += ")"
+    return YamlSyntaxError(problem, file=file, line=None if mark is None else mark.line + 1,
+                           column=None if mark is None else mark.column + 1)
 
 
 def build_index(text: str, file: str | None = None, template: bool | None = None) -> YamlIndex:
@@ -292,22 +317,8 @@ def _build(text: str, file: str | None) -> YamlIndex:
                 roots[-1] = node
             if cls is MappingStartEvent or cls is SequenceStartEvent:
                 stack.append(node)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem:
-            problem = f"{problem} ({exc.context}"
-            if exc.context_mark is not None:
-                problem += f" at line {exc.context_mark.line + 1}"
-            problem += ")"
-        raise YamlSyntaxError(
-            problem,
-            file=file,
-            line=None if mark is None else mark.line + 1,
-            column=None if mark is None else mark.column + 1,
-        ) from None
     except YAMLError as exc:
-        raise YamlSyntaxError(str(exc).splitlines()[0], file=file) from None
+        raise yaml_syntax_error(exc, file) from None
     index = YamlIndex(text, roots)
     index.shared = [(users[0].target, users) for users in aliases.values()  # type: ignore[attr-defined]
                     if users[0].target is not None]  # type: ignore[attr-defined]

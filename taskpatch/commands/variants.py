@@ -7,8 +7,9 @@ import os
 import sys
 from typing import Any
 
-from ..errors import InputOutputError, YamlSyntaxError
+from ..errors import InputOutputError
 from ..files import read_text, write_atomic
+from ..yaml_index import yaml_syntax_error
 from .common import EXIT_OK, add_location_options, template_mode
 
 
@@ -27,14 +28,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def load_transforms(path: str) -> Any:
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.error import YAMLError
 
     try:
         return YAML(typ="safe", pure=False).load(read_text(path))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise YamlSyntaxError(str(exc.problem), file=path, line=mark.line + 1 if mark else None,
-                              column=mark.column + 1 if mark else None) from None
+    except YAMLError as exc:
+        raise yaml_syntax_error(exc, path) from None
 
 
 def run(options: argparse.Namespace) -> int:
