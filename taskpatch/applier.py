@@ -231,10 +231,10 @@ class Applier:
     def mapping(self, change: MappingChange) -> None:
         node, w = change.node, self.w
         inserts = [(k, v) for k, kind, v in change.actions if kind == INSERT]
-        deleted = {i for k, kind, _ in change.actions if kind == DELETE for i in node.positions(k)}
+        deleted = {i for k, kind, _ in change.actions if kind == DELETE for i in change.positions(k)}
         for key, kind, value in change.actions:
             if kind == REPLACE:
-                for i in node.positions(key):
+                for i in change.positions(key):
                     self.replace_value(node.values[i], value, node.flow, node.keys[i], node.keys[i].column)
         if node.flow:
             self.flow_mapping(node, deleted, inserts)
@@ -354,7 +354,7 @@ class Applier:
             if isinstance(change, MappingChange):
                 for key, kind, _ in change.actions:
                     if kind in (REPLACE, DELETE):
-                        for i in change.node.positions(key):
+                        for i in change.positions(key):
                             spans.append((change.node, change.node.keys[i].start, change.node.values[i].end))
             else:
                 for i in list(change.deleted) + [i for i, _ in change.replaced]:

@@ -16,6 +16,7 @@ from . import __version__
 from .commands import apply, build, corpus, info, plan, serve, variants
 from .commands.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, display_name
 from .errors import TaskpatchError
+from .verify import VerificationError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
     try:
         return options.run(options)
+    except VerificationError as exc:  # a bug of ours, caught before anything was written
+        exc.with_file(display_name(getattr(options, "file", "-")))
+        print(str(exc), file=sys.stderr)
+        return EXIT_INTERNAL
     except TaskpatchError as exc:
         exc.with_file(display_name(getattr(options, "file", "-")))
         print(str(exc), file=sys.stderr)

@@ -14,7 +14,8 @@ from .locate import to_data
 from .planner import make_plan, python_to_new
 from .spec_ast import ArgsReplace, RenderSpec, Selector, Span, Spec
 from .spec_parser import parse_args, parse_env, parse_override
-from .yaml_index import BOM, Alias, YamlIndex, build_index
+from .verify import verify_text
+from .yaml_index import Alias, YamlIndex, build_index, split_bom
 
 MAX_ALIAS_COPIES = 16  # rounds of copying; each copies every alias one plan met
 
@@ -45,20 +46,23 @@ class Document:
     """
 
     def __init__(self, text: str, *, path: str | None = None, task: str | None = None,
-                 resources: str | None = None, template: bool | None = None, copy_aliases: bool = False) -> None:
+                 resources: str | None = None, template: bool | None = None, copy_aliases: bool = False,
+                 verify: bool = True) -> None:
         self.path = path
         self.task = task
         self.resources = resources
         self.template = template  # Go template markup: True, False, or None to detect
         self.copy_aliases = copy_aliases
-        self._bom = text.startswith(BOM)
-        self._body = text[1:] if self._bom else text
+        # Read every patched text back and check it against the plan before
+        # taking it (verify.py); off only when the caller trusts the splicer.
+        self.verify = verify
+        self._bom, self._body = split_bom(text)
         self._index: YamlIndex | None = None
         self.warnings: list[str] = []
 
     @property
     def text(self) -> str:
-        return (BOM if self._bom else "") + self._body
+        return self._bom + self._body
 
     def index(self) -> YamlIndex:
         if self._index is None:
@@ -81,9 +85,11 @@ class Document:
             plan = self.plan(specs)
             self.warnings.extend(plan.warnings)
             if not plan.is_noop:
-                new_body = apply_plan(self.index(), plan)
+                index = self.index()
+                new_body = apply_plan(index, plan)
+                new_index = verify_text(index, plan, new_body, self.path) if self.verify else None
                 if new_body != self._body:
-                    self._body, self._index = new_body, None
+                    self._body, self._index = new_body, new_index
             # The changes point into the old index; dropping them here frees it
             # while the collector is paused, instead of leaving hundreds of
             # thousands of young objects for its next pass (30 ms on 600 KB).

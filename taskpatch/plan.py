@@ -48,8 +48,14 @@ class Operation:
 @dataclass(frozen=True)
 class MappingChange:
     node: Mapping
-    # (key, REPLACE | INSERT | DELETE, new value or None), in spec order
-    actions: tuple[tuple[str, str, Any], ...]
+    # (key, REPLACE | INSERT | DELETE, new value or None), in spec order. A
+    # key is a name, or (name, position) for one template branch's copy of
+    # a key written once per branch.
+    actions: tuple[tuple[Any, str, Any], ...]
+
+    def positions(self, key: Any) -> list[int]:
+        """The entries an action's key addresses."""
+        return [key[1]] if isinstance(key, tuple) else self.node.positions(key)
 
 
 @dataclass(frozen=True)

@@ -182,19 +182,10 @@ class _Slot:
             pending = entries.actions.get(key) if entries is not None else None
             if pending is not None:
                 return MISSING if pending[0] == DELETE else pending[1]
+            if key.__class__ is tuple:  # (name, position): one branch's copy of a key
+                return container.values[key[1]]
             i = container.find(key)
-            if i is None:
-                return MISSING
-            if container.is_duplicate(key) and not self.planner.alternatives(
-                    [container.keys[j] for j in container.positions(key)]):
-                again = container.keys[container.positions(key)[1]]
-                raise PathError(
-                    f"key {key!r} appears twice in this mapping (lines {container.keys[i].line + 1} and "
-                    f"{again.line + 1}); which one to edit is ambiguous",
-                    line=again.line + 1,
-                    column=again.column + 1,
-                )
-            return container.values[i]
+            return MISSING if i is None else container.values[i]
         if kind_of is dict:
             return container.get(key, MISSING)
         if kind_of is list:
@@ -214,9 +205,11 @@ class _Slot:
             container[key] = value
         elif isinstance(container, Mapping):
             entries = self.planner.map_edit(container)
-            i = container.find(key)
+            i = _position(container, key)
             if i is not None:
                 self.planner.check_unshared(container.values[i])  # `cpu: &c 1`, used elsewhere as *c
+            else:
+                self.planner.note_insert(container, key)
             entries.actions[key] = (REPLACE if i is not None else INSERT, value)
         else:
             items = self.planner.seq_edit(container)
@@ -234,7 +227,7 @@ class _Slot:
             del container[key]
         elif isinstance(container, Mapping):
             entries = self.planner.map_edit(container)
-            i = container.find(key)
+            i = _position(container, key)
             if i is None:
                 entries.actions.pop(key, None)
             else:
@@ -257,6 +250,11 @@ class _Slot:
             anchor = node if isinstance(node, (Scalar, Mapping, Sequence)) else container
             return anchor.line + 1
         return 0
+
+
+def _position(mapping: Mapping, key: Any) -> int | None:
+    """Where a slot's key stands: a (name, position) key names its position."""
+    return key[1] if key.__class__ is tuple else mapping.find(key)
 
 
 def _seq_slots(planner: Planner, seq: Any) -> list[_Slot]:
@@ -306,6 +304,8 @@ class Planner:
         self._per_spec: dict[int, Any] = {}  # id(spec) -> what every resource would compute the same
         self.warnings: list[str] = []
         self.errors: list[TaskpatchError] = []
+        self.resource: Resource | None = None  # the one being edited, for warnings
+        self.forked = False  # has this resource's edit gone into every branch of a templated key?
 
     # -- overlay bookkeeping --------------------------------------------------
     def check_unshared(self, node: Any) -> None:
@@ -322,6 +322,33 @@ class Planner:
                 "or give this resource its own copy",
                 file=self.file, line=node.line + 1, column=node.column + 1,
             )
+
+    def slots(self, container: Any, key: str) -> list[_Slot]:
+        """The slots of ``key`` in ``container``: one per {{ if }}/{{ else }}
+        branch where a template writes the key once per branch (the index
+        allows such repeats only), so that each branch keeps its own value
+        and gets its own edit; otherwise the one slot."""
+        if container.__class__ is Mapping and container.is_duplicate(key):
+            self.forked = True
+            return [_Slot(self, container, (key, i)) for i in container.positions(key)]
+        return [_Slot(self, container, key)]
+
+    def note_insert(self, container: Mapping | Sequence, key: Any) -> None:
+        """Warn when new content goes into a container that exists only inside
+        a template block its resource is outside of: it will be there only
+        when that branch renders. (A key forked into every branch is fine.)"""
+        template, resource = self.index.template, self.resource
+        if template is None or resource is None or self.forked:
+            return
+        inner, outer = template.branch_at(container.start), template.branch_at(resource.node.start)
+        if len(inner) <= len(outer):
+            return
+        opener = template.opener_line(inner[len(outer)][0])
+        what = f"key {key!r}" if isinstance(key, str) else "entry"
+        message = (f"{resource.name}: the {what} is added at line {container.line + 1}, inside the template block "
+                   f"opened at line {opener + 1}, so it exists only when that branch renders")
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     def map_edit(self, node: Mapping) -> _MapEdit:
         edit = self.map_edits.get(id(node))
@@ -422,8 +449,9 @@ class Planner:
             raise error
         return node
 
-    def _descend(self, current: Any, step: PathStep, spec: SpecRef, create: bool) -> _Slot | None:
-        """The slot ``step`` names inside ``current``; None when absent and not creating."""
+    def _descend(self, current: Any, step: PathStep, spec: SpecRef, create: bool) -> list[_Slot]:
+        """The slots ``step`` names inside ``current`` (one, or one per
+        template branch); empty when absent and not creating."""
         if isinstance(step, Key):
             if isinstance(current, (Scalar, NewScalar)):
                 raise self._error(
@@ -436,7 +464,7 @@ class Planner:
                     PathError, f"key {step.name!r} used on a sequence; use [N] or [key=value]",
                     spec, step.span, current,
                 )
-            return _Slot(self, current, step.name)
+            return self.slots(current, step.name)
         if isinstance(current, (Mapping, dict)):
             raise self._error(PathError, "an index or [key=value] filter used on a mapping", spec, step.span, current)
         if isinstance(current, (Scalar, NewScalar)):
@@ -446,18 +474,18 @@ class Planner:
         slots = _seq_slots(self, current)
         if isinstance(step, Index):
             if step.position < len(slots):
-                return slots[step.position]
+                return [slots[step.position]]
             if not create:
-                return None
+                return []
             raise self._error(
                 PathError, f"index {step.position} is past the end of a sequence of {len(slots)} items",
                 spec, step.span, current,
             )
         for slot in slots:
             if _item_field(self, slot.get(), step.key) == step.value:
-                return slot
+                return [slot]
         if not create:
-            return None
+            return []
         raise self._error(
             PathError, f"no item of the sequence has {step.key} = {step.value!r}", spec, step.span, current
         )
@@ -482,51 +510,48 @@ class Planner:
                     if value.__class__ is Mapping and value.keys:
                         current = value
                         continue
-            slot = self._descend(current, step, spec, create)
-            if slot is None:
+            slots = self._descend(current, step, spec, create)
+            if not slots or i == last:
+                return slots
+            if len(slots) > 1:  # a key written once per template branch: walk on in each
+                found = []
+                for slot in slots:
+                    child = self._child(resource, current, slot, path, i, spec, create)
+                    if child is not MISSING:
+                        found += self._walk_from(resource, child, path, i + 1, spec, create)
+                return found
+            current = self._child(resource, current, slots[0], path, i, spec, create)
+            if current is MISSING:
                 return []
-            if i == last:
-                return [slot]
-            forks = self._branch_values(current, step)
-            if forks:
-                return [found for child in forks
-                        for found in self._walk_from(resource, self._check_node(child, spec, step.span), path, i + 1,
-                                                     spec, create)]
-            child = self._check_node(slot.get(), spec, step.span)
-            if child is MISSING and isinstance(current, Mapping) and isinstance(step, Key):
-                merge = _merged_from(current, step.name)
-                if merge is not None:
-                    raise self._error(
-                        PathError,
-                        f"{step.name!r} comes from <<: *{merge.anchor} (line {merge.line + 1}); a nested edit here "
-                        f"would replace all of it. Set it in &{merge.anchor}, or give this resource its own "
-                        f"{step.name!r} first", spec, step.span, merge,
-                    )
-            if child is MISSING or _is_null(child) or _is_empty_flow(child):
-                if not create:
-                    return []
-                if not isinstance(path[i + 1], Key):
-                    raise self._error(
-                        PathError, f"{path_text(path[: i + 1])} is empty, so {path_text(path[i + 1 : i + 2])} "
-                        "selects nothing", spec, path[i + 1].span, resource.node,
-                    )
-                created: dict[str, Any] = {}
-                slot.set(created)
-                child = created
-            current = child
         return []  # pragma: no cover - paths have at least one step
 
-    def _branch_values(self, current: Any, step: PathStep) -> list[Any]:
-        """The values of a key written once per template branch, to walk each."""
-        if not (isinstance(current, Mapping) and isinstance(step, Key) and current.is_duplicate(step.name)):
-            return []
-        entries = self.map_edits.get(id(current))
-        if entries is not None and step.name in entries.actions:
-            return []  # already replaced by this plan: one new value
-        positions = current.positions(step.name)
-        if not self.alternatives([current.keys[i] for i in positions]):
-            return []  # a real duplicate: reading it raises the error
-        return [current.values[i] for i in positions]
+    def _child(self, resource: Resource, current: Any, slot: _Slot, path: tuple[PathStep, ...], i: int,
+               spec: SpecRef, create: bool) -> Any:
+        """The container at ``slot`` to walk on into, created (as a mapping)
+        when absent or empty and ``create``; MISSING when absent otherwise."""
+        step = path[i]
+        child = self._check_node(slot.get(), spec, step.span)
+        if child is MISSING and isinstance(current, Mapping) and isinstance(step, Key):
+            merge = _merged_from(current, step.name)
+            if merge is not None:
+                raise self._error(
+                    PathError,
+                    f"{step.name!r} comes from <<: *{merge.anchor} (line {merge.line + 1}); a nested edit here "
+                    f"would replace all of it. Set it in &{merge.anchor}, or give this resource its own "
+                    f"{step.name!r} first", spec, step.span, merge,
+                )
+        if child is MISSING or _is_null(child) or _is_empty_flow(child):
+            if not create:
+                return MISSING
+            if not isinstance(path[i + 1], Key):
+                raise self._error(
+                    PathError, f"{path_text(path[: i + 1])} is empty, so {path_text(path[i + 1 : i + 2])} "
+                    "selects nothing", spec, path[i + 1].span, resource.node,
+                )
+            created: dict[str, Any] = {}
+            slot.set(created)
+            child = created
+        return child
 
     # -- specs ----------------------------------------------------------------
     def apply(self, spec: Spec) -> None:
@@ -540,6 +565,7 @@ class Planner:
             ArgsSpec: self._args, ArgsReplace: self._args_replace, RenderSpec: self._render,
         }[type(spec)]
         for resource in resources:
+            self.resource, self.forked = resource, False
             try:
                 handler(spec, resource)
             except TaskpatchError as exc:
@@ -597,7 +623,10 @@ class Planner:
             self.record("delete", resource, self._spec_keys(spec)[0], old, None, spec.source, line)
 
     def _env(self, spec: EnvSpec, resource: Resource) -> None:
-        env_slot = _Slot(self, resource.node, "env")
+        for env_slot in self.slots(resource.node, "env"):
+            self._env_at(env_slot, spec, resource)
+
+    def _env_at(self, env_slot: _Slot, spec: EnvSpec, resource: Resource) -> None:
         env = self._check_node(env_slot.get(), spec.source, spec.name_span)
         cached = self._per_spec.get(id(spec))
         if cached is None:  # the same for every resource: made once per spec
@@ -613,18 +642,20 @@ class Planner:
         for item in self._env_items(env):
             if _item_field(self, item, "name") == spec.name:
                 item = self._check_node(item, spec.source, spec.name_span)
-                value_from = _Slot(self, item, "valueFrom")
-                if value_from.get() is not MISSING:
-                    value_from.delete()
-                    self.warnings.append(
-                        f"{resource.name}: env {spec.name} had valueFrom; replaced by value {spec.value!r}"
-                    )
-                self._set_leaf(_Slot(self, item, "value"), value, resource, keys, spec.source)
+                for value_from in self.slots(item, "valueFrom"):
+                    if value_from.get() is not MISSING:
+                        value_from.delete()
+                        self.warnings.append(
+                            f"{resource.name}: env {spec.name} had valueFrom; replaced by value {spec.value!r}"
+                        )
+                for value_slot in self.slots(item, "value"):
+                    self._set_leaf(value_slot, value, resource, keys, spec.source)
                 return
         entry = {"name": NewScalar(spec.name), "value": value}
         if isinstance(env, list):
             env.append(entry)
         else:
+            self.note_insert(env, spec.name)
             self.seq_edit(env).appended.append(entry)
         self.record("append", resource, keys, MISSING, spec.value, spec.source, env.line + 1 if isinstance(env, Sequence) else 0)
 
@@ -638,7 +669,10 @@ class Planner:
                 yield slot.get()
 
     def _args(self, spec: ArgsSpec, resource: Resource) -> None:
-        args_slot = _Slot(self, resource.node, "args")
+        for args_slot in self.slots(resource.node, "args"):
+            self._args_at(args_slot, spec, resource)
+
+    def _args_at(self, args_slot: _Slot, spec: ArgsSpec, resource: Resource) -> None:
         args = self._check_node(args_slot.get(), spec.source, spec.selector.span)
         if spec.key is None:
             self._set_leaf(args_slot, NewScalar(spec.value.text), resource, ("args",), spec.source)
@@ -647,7 +681,8 @@ class Planner:
         keys = ("args", key)
         empty_string = isinstance(args, Scalar) and args.value == "" and args.style is not None
         if args is MISSING or _is_null(args) or _is_empty_flow(args) or empty_string:
-            if resource.container or isinstance(_Slot(self, resource.node, "command").get(), (Sequence, list)):
+            if resource.container or any(isinstance(slot.get(), (Sequence, list))
+                                         for slot in self.slots(resource.node, "command")):
                 # A Kubernetes-style container (found by --resources, or with a
                 # list command) needs args as a list of strings; a mapping is invalid.
                 new_args: Any = [NewScalar(f"--{key}"), NewScalar(spec.value.text)]
@@ -656,9 +691,9 @@ class Planner:
             shown = new_args[1] if isinstance(new_args, list) else new_args[key]
             self._set_leaf(args_slot, new_args, resource, keys, spec.source, action="add", shown=shown)
         elif isinstance(args, (Mapping, dict)):
-            slot = _Slot(self, args, key)
-            old = self._check_node(slot.get(), spec.source, spec.key.span)
-            self._set_leaf(slot, typed_value(spec.value, old, keys, spec.source), resource, keys, spec.source)
+            for slot in self.slots(args, key):
+                old = self._check_node(slot.get(), spec.source, spec.key.span)
+                self._set_leaf(slot, typed_value(spec.value, old, keys, spec.source), resource, keys, spec.source)
         elif isinstance(args, (Scalar, NewScalar)):
             self._args_string(spec, resource, args_slot, args)
         else:
@@ -676,6 +711,7 @@ class Planner:
             if isinstance(args, list):
                 args.extend([flag, value])
             else:
+                self.note_insert(args, key)
                 self.seq_edit(args).appended.extend([flag, value])
             self.record("append", resource, keys, MISSING, spec.value.text, spec.source, args.line + 1 if isinstance(args, Sequence) else 0)
 
@@ -733,6 +769,11 @@ class Planner:
             return [self._live(slot.get(), spec, span) for slot in _seq_slots(self, node)]
         if isinstance(node, dict):
             return {k: self._live(v, spec, span) for k, v in node.items()}
+        branched = next((k for k in node.keys if isinstance(k, Scalar) and node.is_duplicate(k.value)), None)
+        if branched is not None:
+            raise ValueTypeError(f"{branched.value!r} here is written once per template branch, so this value "
+                                 "differs by branch and cannot be read as one", line=branched.line + 1,
+                                 column=branched.column + 1)
         edit = self.map_edits.get(id(node))
         keys = [k.value for k in node.keys if isinstance(k, Scalar)]
         keys += [k for k, (kind, _) in edit.actions.items() if kind == INSERT] if edit else []
@@ -750,12 +791,40 @@ class Planner:
             return command.value
 
     def _render(self, spec: RenderSpec, resource: Resource) -> None:
-        """Fold ``args`` into ``command`` and drop ``args``, as ``task.start()`` did."""
-        args_slot = _Slot(self, resource.node, "args")
-        args = self._live(args_slot.get(), spec.source, None) if args_slot.get() is not MISSING else None
-        if not args:
+        """Fold ``args`` into ``command`` and drop ``args``, as ``task.start()`` did.
+
+        In a template, ``args`` and ``command`` may each be written once per
+        {{ if }}/{{ else }} branch: each command gets the args its branch
+        renders with, and args that differ by branch cannot go into a
+        command that stands once."""
+        found = [(slot, self._live(slot.get(), spec.source, None)) for slot in self.slots(resource.node, "args")
+                 if slot.get() is not MISSING]
+        found = [(slot, args) for slot, args in found if args]
+        if not found:
             return  # as upstream: `if not r.get('args'): continue`
-        command_slot = _Slot(self, resource.node, "command")
+        for command_slot in self.slots(resource.node, "command"):
+            seen = [(slot, args) for slot, args in found if not self._exclusive(slot, command_slot)]
+            if any(args != seen[0][1] for _, args in seen[1:]):
+                lines = ", ".join(str(slot.line()) for slot, _ in seen)
+                raise self._error(ValueTypeError, f"args differ between template branches (lines {lines}) but "
+                                  "command is written once; write command in each branch too", spec.source, None,
+                                  seen[1][0].get())
+            if seen:
+                self._fold(spec, resource, command_slot, seen[0][1], seen[0][0])
+        for args_slot, _ in found:
+            old_args = args_slot.get()
+            args_slot.delete()
+            if isinstance(old_args, Node):
+                self.record("delete", resource, ("args",), old_args, None, spec.source, args_slot.line(old_args))
+            else:  # args this plan added: folded away, so they never reach the file
+                self.forget(resource, ("args",))
+
+    def _exclusive(self, a: _Slot, b: _Slot) -> bool:
+        """Do two slots of one mapping sit in different branches of a template block?"""
+        return self.index.template is not None and self.alternatives([_slot_anchor(a), _slot_anchor(b)])
+
+    def _fold(self, spec: RenderSpec, resource: Resource, command_slot: _Slot, args: Any, args_slot: _Slot) -> None:
+        """Append ``args`` to the command at ``command_slot``, in its form."""
         command = self._check_node(command_slot.get(), spec.source, None)
         try:
             if command is MISSING or _is_null(command):
@@ -785,16 +854,10 @@ class Planner:
         except ValueError as exc:  # shlex on a string args with an open quote
             raise self._error(ValueTypeError, f"args cannot be split into words: {exc}", spec.source, None,
                               args_slot.get()) from None
-        old_args = args_slot.get()
-        args_slot.delete()
-        if isinstance(old_args, Node):
-            self.record("delete", resource, ("args",), old_args, None, spec.source, args_slot.line(old_args))
-        else:  # args this plan added: folded away, so they never reach the file
-            self.forget(resource, ("args",))
 
     def _args_replace(self, spec: ArgsReplace, resource: Resource) -> None:
-        self._set_leaf(_Slot(self, resource.node, "args"), python_to_new(spec.value), resource, ("args",),
-                       spec.source)
+        for slot in self.slots(resource.node, "args"):
+            self._set_leaf(slot, python_to_new(spec.value), resource, ("args",), spec.source)
 
     # -- result ---------------------------------------------------------------
     def plan(self, specs: Iterable[Spec]) -> Plan:
@@ -811,6 +874,16 @@ class Planner:
                 changes.append(SequenceChange(sedit.node, tuple(sorted(sedit.replaced.items())),
                                               frozenset(sedit.deleted), tuple(sedit.appended)))
         return Plan(tuple(self.journal.values()), tuple(changes), tuple(self.warnings))
+
+
+def _slot_anchor(slot: _Slot) -> Any:
+    """The node whose place in the text says which template branch a slot is in."""
+    container, key = slot.container, slot.key
+    if isinstance(container, Mapping):
+        i = _position(container, key)
+        if i is not None:
+            return container.keys[i]
+    return container
 
 
 def _item_field_text(item: Any) -> str | None:

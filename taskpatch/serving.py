@@ -16,7 +16,7 @@ from .document import Document, render_spec
 from .errors import NotATaskConfigError, SelectorError, SpecRef, ValueTypeError, did_you_mean
 from .render import shell_word
 from .spec_ast import EnvSpec, Key, Selector, SetSpec, Span, Spec, Value
-from .yaml_index import BOM, Mapping, Node, Scalar, Sequence, YamlIndex, build_index
+from .yaml_index import Mapping, Node, Scalar, Sequence, YamlIndex, build_index, split_bom
 
 # The variables a serving job is handed (the seed's list).
 SERVING_VARIABLES = ("checkpoint_path", "model_path")
@@ -38,7 +38,7 @@ def serve(text: str, *, serving: str, task: str, build: str | None = None,
     ``expand``, are substituted into the command. Raises ``TaskpatchError``s;
     a variable given but never used is a warning on the result."""
     variables = dict(variables or {})
-    index = build_index(text[1:] if text.startswith(BOM) else text, path, template)
+    index = build_index(split_bom(text)[1], path, template)
     root = _mlapp(index, path)
     entry = _pick(root, "serving", serving, path)
     _pick(root, "tasks", task, path)

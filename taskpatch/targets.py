@@ -118,9 +118,7 @@ class _Reader:
             name = key.value if isinstance(key, Scalar) else None
             if name not in TARGET_KEYS:
                 self.error(f"unknown key {name!r}{did_you_mean(str(name), TARGET_KEYS)}", key)
-            elif name in fields:
-                self.error(f"{name!r} is given twice", key)
-            else:
+            else:  # a key given twice is already a YAML error of the index
                 fields[name] = value
         source = self.path_field(fields, "source", node, must_exist=True)
         output = self.path_field(fields, "output", node, must_exist=False)

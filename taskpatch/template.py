@@ -70,6 +70,11 @@ class TemplateInfo:
     branches: tuple[Branch, ...]  # per line
     directive_lines: frozenset[int]  # lines holding only actions (0-based)
     length: int  # of the text
+    openers: tuple[int, ...] = ()  # the line of each block's opening action, by block number - 1
+
+    def opener_line(self, block: int) -> int:
+        """The 0-based line of the action that opens block number ``block``."""
+        return self.openers[block - 1]
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.line_starts, offset) - 1
@@ -123,13 +128,12 @@ class TemplateInfo:
 
 
 def alternatives(a: Branch, b: Branch) -> bool:
-    """Do two lines sit in different branches of the same block?"""
-    for (block_a, branch_a), (block_b, branch_b) in zip(a, b):
-        if block_a != block_b:
-            return False
-        if branch_a != branch_b:
-            return True
-    return False
+    """Are two lines alternatives: in different branches of one block, or
+    in different blocks side by side? Real templates write a switch both
+    ways: `{{ if }}…{{ else }}` and `{{ if eq .v "2" }}…{{ end }}{{ if eq .v
+    "3" }}…{{ end }}`. Lines that can render together (one outside a block
+    the other is in, or both in one branch) are not alternatives."""
+    return any(x != y for x, y in zip(a, b))
 
 
 def analyse(text: str) -> TemplateInfo:
@@ -153,6 +157,7 @@ def analyse(text: str) -> TemplateInfo:
     branches: list[Branch] = []
     stack: list[list[int]] = []
     blocks = 0
+    openers: list[int] = []
     by_line: dict[int, list[str]] = {}
     for start, end in actions:
         by_line.setdefault(text.count("\n", 0, start), []).append(text[start:end])
@@ -166,9 +171,11 @@ def analyse(text: str) -> TemplateInfo:
                     stack[-1][1] += 1
             elif _OPENERS.match(action):
                 blocks += 1
+                openers.append(line)
                 stack.append([blocks, 0])
         branches.append(tuple((b, n) for b, n in stack))
-    return TemplateInfo(tuple(actions), tuple(line_starts), tuple(branches), frozenset(directive_lines), len(text))
+    return TemplateInfo(tuple(actions), tuple(line_starts), tuple(branches), frozenset(directive_lines), len(text),
+                        tuple(openers))
 
 
 def mask(text: str, info: TemplateInfo, as_text: frozenset[int] | set[int] = frozenset()) -> str:

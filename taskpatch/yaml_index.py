@@ -13,6 +13,7 @@ points at the next token, possibly lines later).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -37,6 +38,15 @@ except ImportError:  # pragma: no cover - exercised where clib has no wheel
     _CParser = None
 
 BOM = "\ufeff"
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def split_bom(text: str) -> tuple[str, str]:
+    """The leading byte-order marks and the rest. All of them are kept aside:
+    the C reader skips one without counting it, which would shift every
+    offset, and a second one is just as invisible to YAML."""
+    body = text.lstrip(BOM)
+    return text[: len(text) - len(body)], body
 MAX_TEXT_DIRECTIVES = 16  # retries of a template's masking; bounds the time on broken files
 
 
@@ -216,6 +226,7 @@ def build_index(text: str, file: str | None = None, template: bool | None = None
 
     ``template``: treat ``{{ }}`` as Go template markup (True), never (False),
     or when the text has any (None)."""
+    _check_text(text, file)
     if template or (template is None and "{{" in text):
         from .template import analyse, has_markup, mask  # only templates pay for it
 
@@ -225,7 +236,7 @@ def build_index(text: str, file: str | None = None, template: bool | None = None
         as_text: set[int] = set()
         while True:
             try:
-                index = _build(mask(text, info, as_text), file)
+                index = _build(mask(text, info, as_text), file, text, info)
                 templated = YamlIndex(index.text, index.roots, text, info)
                 templated.shared = index.shared
                 return templated
@@ -240,7 +251,52 @@ def build_index(text: str, file: str | None = None, template: bool | None = None
     return _build(text, file)
 
 
-def _build(text: str, file: str | None) -> YamlIndex:
+def _check_text(text: str, file: str | None) -> None:
+    """Refuse text whose offsets the index could not keep right."""
+    if text.startswith(BOM):
+        raise YamlSyntaxError("a byte-order mark the caller did not set aside (split_bom)", file=file, line=1,
+                              column=1)
+    if "\r" in text:
+        lone = _LONE_CR.search(text)
+        if lone is not None:
+            line = text.count("\n", 0, lone.start())
+            raise YamlSyntaxError(
+                "a carriage return without a line feed (old Mac line endings); taskpatch keeps LF and CRLF "
+                "files as they are, but cannot edit CR-only ones: convert the file first",
+                file=file, line=line + 1, column=lone.start() - (text.rfind("\n", 0, lone.start()) + 1) + 1)
+
+
+def _unique_keys(mapping: Mapping, source: str, info: TemplateInfo | None, file: str | None) -> None:
+    """A key written twice is an error: taskpatch would edit one while YAML
+    1.1 readers (PyYAML, Go yaml.v2) use the last and 1.2 readers refuse the
+    file. In a template, one key per {{ if }}/{{ else }} branch is one key
+    rendered two ways, and is allowed."""
+    names = [
+        (source[k.start : k.end] if info is not None and info.touches_markup(k.start, k.end) else k.value)
+        if k.__class__ is Scalar else None
+        for k in mapping.keys
+    ]
+    seen: dict[str, Node] = {}
+    for name, key in zip(names, mapping.keys):
+        if name is None:
+            continue
+        first = seen.get(name)
+        if first is None:
+            seen[name] = key
+            continue
+        if info is not None:
+            from .template import alternatives
+
+            same = [k for n, k in zip(names, mapping.keys) if n == name]
+            branches = [info.branch_at(k.start) for k in same]
+            if all(alternatives(a, b) for i, a in enumerate(branches) for b in branches[i + 1 :]):
+                continue
+        raise YamlSyntaxError(f"duplicate key {name!r} (first at line {first.line + 1}); YAML readers disagree on "
+                              "which one counts, so taskpatch will not guess", file=file, line=key.line + 1,
+                              column=key.column + 1)
+
+
+def _build(text: str, file: str | None, source: str | None = None, info: TemplateInfo | None = None) -> YamlIndex:
     roots: list[Node | None] = []
     stack: list[Any] = []  # open Mapping and Sequence nodes
     anchors: dict[str, Node] = {}
@@ -285,6 +341,9 @@ def _build(text: str, file: str | None) -> YamlIndex:
                 else:
                     last = done.values[-1] if cls is MappingEndEvent else done.items[-1]
                     done.end = last.end
+                if cls is MappingEndEvent and len(done.keys) > 1 and len(
+                        {k.value if k.__class__ is Scalar else k for k in done.keys}) != len(done.keys):
+                    _unique_keys(done, text if source is None else source, info, file)
                 continue
             elif cls is AliasEvent:
                 node = Alias()
@@ -296,6 +355,9 @@ def _build(text: str, file: str | None) -> YamlIndex:
                 node.anchor = ev.anchor
                 node.tag = None
                 node.target = anchors.get(ev.anchor)
+                if node.target is None:
+                    raise YamlSyntaxError(f"undefined alias *{ev.anchor} (no &{ev.anchor} before it)", file=file,
+                                          line=start.line + 1, column=start.column + 1)
                 aliases.setdefault(ev.anchor, []).append(node)
             elif cls is DocumentStartEvent:
                 roots.append(None)

@@ -143,7 +143,7 @@ BAD = [
      r"4:16: .*'no\.tp' does not exist"),
     ("broken-yaml", "targets: [\n", r"2:1: YAML error"),
     ("duplicate-key", "targets:\n  - source: configs/task.yaml\n    output: x.yaml\n    output: y.yaml\n",
-     r"4:5: .*'output' is given twice"),
+     r"4:5: YAML error: duplicate key 'output' \(first at line 3\)"),
     ("empty-source", "targets:\n  - source: ''\n    output: x.yaml\n", r"2:13: .*'source' must be a non-empty string"),
 ]
 

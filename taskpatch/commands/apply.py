@@ -12,6 +12,7 @@ from .common import (
     EXIT_CHANGED,
     EXIT_OK,
     add_spec_options,
+    add_verify_option,
     collect_specs,
     colourise,
     display_name,
@@ -25,6 +26,7 @@ from .common import (
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("apply", help="apply specs and write the patched YAML")
     add_spec_options(parser)
+    add_verify_option(parser)
     out = parser.add_mutually_exclusive_group()
     out.add_argument("-i", "--in-place", action="store_true", help="rewrite FILE atomically")
     out.add_argument("-O", "--output", metavar="OUT", help="write the result to OUT (atomically)")
@@ -41,7 +43,7 @@ def run(options: argparse.Namespace) -> int:
     name = display_name(options.file)
     original = read_text(options.file)
     document = Document(original, path=name, task=options.task, resources=options.resources,
-                        template=template_mode(options), copy_aliases=options.copy_aliases)
+                        template=template_mode(options), copy_aliases=options.copy_aliases, verify=options.verify)
     document.apply(specs)
     for warning in document.warnings:
         warn(warning)

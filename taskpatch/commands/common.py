@@ -37,6 +37,12 @@ def add_template_option(parser: argparse.ArgumentParser) -> None:
                         help="treat {{ }} as Go template markup: when present (auto), always, or never")
 
 
+def add_verify_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-verify", dest="verify", action="store_false",
+                        help="do not read the patched text back and check it against the plan before writing "
+                             "(on by default; a mismatch is exit 3 with nothing written)")
+
+
 def template_mode(options: argparse.Namespace) -> bool | None:
     return {"auto": None, "on": True, "off": False}[options.template]
 
