@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import re
 from typing import Any, NamedTuple
 
 from .errors import TaskpatchError, ValueTypeError
@@ -25,6 +26,10 @@ from .scalars import (
     render_string,
 )
 from .yaml_index import Mapping, Node, Scalar, Sequence, YamlIndex
+
+# What a block scalar cannot hold as written: characters YAML escapes or
+# treats as line breaks, tabs and carriage returns.
+_NOT_IN_BLOCK = re.compile("[\x00-\x08\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]")
 
 # start, end, text, depth. Inserts at one spot are ordered deepest first; the
 # depth is the column, plus a half for block sequences, because a sequence
@@ -139,14 +144,24 @@ class Writer:
             # the whole is still a plain string.
             return (node.end, suffix) if can_be_plain(full, flow) and not any_reader_types(full) else None
         if style in ("|", ">"):
-            return node.end, suffix  # the span ends at the last content character, directives included
+            # At the last content character (a `|+` scalar's span also holds
+            # its trailing blank lines), so the text joins the last line.
+            end = node.end
+            while end > node.start and self.index.text[end - 1] in " \t\r\n":
+                end -= 1
+            return end, suffix
         if style == "'":
             return (node.end - 1, suffix.replace("'", "''")) if can_be_single_quoted(suffix) else None
         return node.end - 1, double_quoted(suffix)[1:-1]
 
-    def block_scalar(self, old: Scalar, value: str) -> str:
-        """Rewrite a ``|``/``>`` scalar in block style, at its content's indent."""
+    def block_scalar(self, old: Scalar, value: str) -> str | None:
+        """Rewrite a ``|``/``>`` scalar in block style, at its content's indent;
+        None when block style cannot hold ``value`` exactly (then it is quoted)."""
         text = self.index.text
+        at_eof = "\n" not in text[old.end :]
+        if (not value.strip("\n") or _NOT_IN_BLOCK.search(value) or value.startswith(" ")
+                or any(line.isspace() for line in value.split("\n")) or (at_eof and value.endswith("\n"))):
+            return None
         header_end = self.index.line_end(old.start)
         body = text[header_end : old.end]
         first = next((ln for ln in body.splitlines() if ln.strip()), "")
@@ -167,6 +182,8 @@ class Applier:
         self.text = index.text
         self.w = Writer(index)
         self.edits: list[Edit] = []
+        self.emptied: list[tuple[Mapping | Sequence, str]] = []  # collections whose every entry goes
+        self.parents: dict[int, tuple[Node, Node | None]] = {}  # id(node) -> (its parent, its key), when asked
 
     def after_branches(self, pos: int, anchor: int) -> int:
         """In a template, new lines after a collection that ends inside an
@@ -174,58 +191,129 @@ class Applier:
         template = self.index.template
         return pos if template is None else template.after_branches(pos, anchor)
 
-    def colon_end(self, key: Node) -> int:
-        return self.text.index(":", key.end) + 1
+    def colon_end(self, key: Node, value: Node) -> int:
+        """Just past the `:` between a key and its value. An explicit `? key`
+        with no `: value` at all has none to write after: refused."""
+        colon = self.text.find(":", key.end, max(value.start, key.end + 1))
+        if colon < 0:
+            raise ValueTypeError("this explicit `? key` has no `:` value to edit; write `: value` under it first",
+                                 line=key.line + 1, column=key.column + 1)
+        return colon + 1
 
     # -- values in a mapping or sequence slot -----------------------------------
     def replace_value(self, node: Node, value: Any, flow_parent: bool, key: Node | None, key_col: int) -> None:
-        text, w = self.text, self.w
-        if isinstance(value, AppendedScalar) and value.base is node:
-            insertion = w.append_to(node, value.value, value.suffix, flow_parent)
-            template = self.index.template
-            if insertion is not None and template is not None and node.style is None:
-                insertion = (template.end_after_branches(insertion[0], node.start, self.text), insertion[1])
-            if insertion is not None:
-                # Text added to the end of a scalar goes before any lines
-                # inserted at the same spot (the end of a file, say).
-                self.edits.append((insertion[0], insertion[0], insertion[1], math.inf))
-                return
-            if template is not None and template.touches_markup(node.start, node.end):
-                raise ValueTypeError(
-                    f"this value holds template markup, and {value.suffix.strip()!r} cannot be added to it in its "
-                    "style without rewriting the markup; quote the value in the template, or set it whole",
-                    line=node.line + 1, column=node.column + 1,
-                )
-        if isinstance(value, NewScalar) or (isinstance(value, (dict, list)) and not value) or flow_parent:
-            if isinstance(value, NewScalar) and isinstance(node, Scalar):
-                if node.style in ("|", ">") and value.literal is None:
-                    new = w.block_scalar(node, str(value.value))
-                else:
-                    new = w.scalar(value, node.style, flow_parent)
-            else:
-                new = w.flow(value) if isinstance(value, (dict, list)) else w.scalar(value, None, flow_parent)
-            start = node.start
-            if key is not None and isinstance(node, (Mapping, Sequence)) and not node.flow:
-                gap = text[self.colon_end(key) : node.start]
-                if not gap.strip():  # `key:\n  a: 1` -> `key: new`, unless a comment sits between
-                    start = self.colon_end(key)
-                    new = " " + new
-            self.edits.append((start, node.end, new, 0))
+        if isinstance(value, AppendedScalar) and value.base is node and self.append(node, value, flow_parent):
             return
+        if isinstance(value, NewScalar) or (isinstance(value, (dict, list)) and not value) or flow_parent:
+            self.replace_inline(node, self.inline_text(node, value, flow_parent), key, key_col)
+        elif key is None:
+            self.replace_item_block(node, value, key_col)
+        else:
+            self.replace_entry_block(node, value, key, key_col)
+
+    def append(self, node: Node, value: AppendedScalar, flow_parent: bool) -> bool:
+        """Write only the suffix of an AppendedScalar; False when its style can't hold it."""
+        insertion = self.w.append_to(node, value.value, value.suffix, flow_parent)  # type: ignore[arg-type]
+        template = self.index.template
+        if insertion is not None and template is not None and node.style is None:  # type: ignore[attr-defined]
+            insertion = (template.end_after_branches(insertion[0], node.start, self.text), insertion[1])
+        if insertion is not None:
+            # Text added to the end of a scalar goes before any lines
+            # inserted at the same spot (the end of a file, say).
+            self.edits.append((insertion[0], insertion[0], insertion[1], math.inf))
+            return True
+        if template is not None and template.touches_markup(node.start, node.end):
+            raise ValueTypeError(
+                f"this value holds template markup, and {value.suffix.strip()!r} cannot be added to it in its "
+                "style without rewriting the markup; quote the value in the template, or set it whole",
+                line=node.line + 1, column=node.column + 1,
+            )
+        return False
+
+    def inline_text(self, node: Node, value: Any, flow_parent: bool) -> str:
+        """``value`` as one piece of text to stand where ``node`` was."""
+        w = self.w
+        if isinstance(value, NewScalar) and isinstance(node, Scalar):
+            if node.style in ("|", ">") and value.literal is None and not flow_parent:
+                block = w.block_scalar(node, str(value.value))
+                if block is not None:
+                    return block
+            return w.scalar(value, node.style, flow_parent)
+        return w.flow(value) if isinstance(value, (dict, list)) else w.scalar(value, None, flow_parent)
+
+    def replace_inline(self, node: Node, new: str, key: Node | None, key_col: int) -> None:
+        """Put the one-piece text ``new`` in ``node``'s place."""
+        text = self.text
+        if node.start == node.end and text[node.start - 1 : node.start] in (":", "-"):
+            # A null written as nothing (`key:`, a bare `-`): not glued on.
+            self.edits.append((node.start, node.end, " " + new, 0))
+            return
+        if key is None or not isinstance(node, (Mapping, Sequence)) or node.flow:
+            self.edits.append((node.start, node.end, new, 0))
+            return
+        # A block collection, written on the lines below its key.
+        cut = self.colon_end(key, node)
+        content = self.index.content_start(node)
+        if "#" not in text[cut:content]:
+            self.edits.append((cut, node.end, " " + new, 0))  # `key:\n  a: 1` -> `key: new`
+            return
+        # Comments between the key and the value stay where they are; the
+        # value goes on the content's line, indented under the key even
+        # where the old content was an indentless sequence.
+        col = max(node.column, key_col + self.w.styles().step)
+        self.edits.append((self.index.line_start(content), node.end, " " * col + new, 0))
+        self.drop_properties(node, cut, content)
+
+    def drop_properties(self, node: Node, cut: int, content: int) -> None:
+        """Remove a replaced collection's `&anchor`/`!tag` from its key's line."""
+        if node.anchor is None and node.tag is None:
+            return
+        line_end = self.text.find("\n", cut)
+        head = self.text[cut : min(content, line_end if line_end >= 0 else content)]
+        kept = " ".join(word for word in head.split() if word[0] not in "&!")
+        self.edits.append((cut, cut + len(head), f" {kept}" if kept else "", 0))
+
+    def replace_item_block(self, node: Node, value: Any, dash_col: int) -> None:
+        """A sequence item becomes a block collection, right after its `- `."""
+        w = self.w
+        if node.start == node.end:  # a bare `-`
+            col = dash_col + w.styles().item_offset
+            lines = w.block_lines(value, col)
+            self.edits.append((node.start, node.end, " " * (col - node.column) + w.nl.join(lines)[col:], 0))
+            return
+        col = node.column
+        lines = w.block_lines(value, col)
+        self.edits.append((node.start, node.end, w.nl.join(lines)[col:], 0))
+
+    def replace_entry_block(self, node: Node, value: Any, key: Node, key_col: int) -> None:
+        """A mapping value becomes a block collection, on the lines under its key."""
+        w = self.w
         step, seq_indent, _ = w.styles()
         if isinstance(node, (Mapping, Sequence)) and not node.flow:
-            lines = w.block_lines(value, node.column)
-            self.edits.append((node.start, node.end, w.nl.join(lines)[node.column :], 0))
-            return
-        if key is None:  # a sequence item: the block starts right after "- "
-            lines = w.block_lines(value, node.column)
-            self.edits.append((node.start, node.end, w.nl.join(lines)[node.column :], 0))
+            # Keep the old content's column (a mapping must sit right of its
+            # key, even where the old value was an indentless sequence).
+            col = node.column if isinstance(value, list) or node.column > key_col else key_col + step
+            content = self.index.content_start(node)
+            lines = w.block_lines(value, col)
+            self.edits.append((self.index.line_start(content), node.end, w.nl.join(lines), 0))
+            self.drop_properties(node, self.colon_end(key, node), content)
             return
         col = key_col + (step if isinstance(value, dict) else seq_indent)
-        cut = self.colon_end(key)
+        cut = self.colon_end(key, node)
         self.edits.append((cut, node.end, "", 0))
         pos = self.index.line_end(node.end)
         self.edits.append((pos, pos, w.lines_at(pos, w.block_lines(value, col)), col))
+
+    def empty_collection(self, node: Mapping | Sequence, empty: str) -> None:
+        """Every entry of a block collection deleted: it becomes `{}` or `[]`,
+        keeping its anchor and tag, where its key (if any) can hold it."""
+        props = self.index.properties(node)
+        new = f"{props} {empty}" if props else empty
+        parent = self.parents.get(id(node))
+        if parent is None or parent[1] is None:
+            self.edits.append((node.start, node.end, new, 0))
+        else:
+            self.replace_inline(node, new, parent[1], parent[1].column)
 
     # -- mappings ---------------------------------------------------------------
     def mapping(self, change: MappingChange) -> None:
@@ -240,7 +328,7 @@ class Applier:
             self.flow_mapping(node, deleted, inserts)
             return
         if deleted and len(deleted) == len(node.keys) and not inserts:
-            self.edits.append((node.start, node.end, "{}", 0))
+            self.emptied.append((node, "{}"))
             return
         self.delete_entries(node, deleted)
         if inserts:
@@ -249,20 +337,30 @@ class Applier:
             self.edits.append((pos, pos, w.lines_at(pos, lines), node.column))
 
     def delete_entries(self, node: Mapping, deleted: set[int]) -> None:
-        text, n = self.text, len(node.keys)
+        text, index, n = self.text, self.index, len(node.keys)
+        covered = -1  # entries up to here went with an inline first key
         for i in sorted(deleted):
-            key, value = node.keys[i], node.values[i]
-            start = self.index.line_start(key.start)
-            if text[start : key.start].strip():
-                # First key inline after "- ": cut up to the next kept key instead.
-                nxt = next((j for j in range(i + 1, n) if j not in deleted), None)
-                end = node.keys[nxt].start if nxt is not None else value.end
-                self.edits.append((key.start, end, "", 0))
+            if i <= covered:
                 continue
-            if any(j < i and j in deleted and text[self.index.line_start(node.keys[j].start) : node.keys[j].start].strip()
-                   for j in range(i)):
-                continue  # already removed with an inline first key
-            self.edits.append((start, self.index.line_end(value.end), "", 0))
+            key, value = node.keys[i], node.values[i]
+            start = index.line_start(key.start)
+            if not text[start : key.start].strip().startswith("-"):
+                self.edits.append((start, index.line_end(value.end), "", 0))
+                continue
+            # The first key, inline after "- ": the next kept key moves up
+            # onto the dash line. Comment lines on the way stay, above the item.
+            nxt = next((j for j in range(i + 1, n) if j not in deleted), None)
+            if nxt is None:
+                self.edits.append((key.start, value.end, "", 0))
+                covered = n
+                continue
+            covered = nxt
+            after = index.line_end(node.values[nxt - 1].end)
+            comments = [ln for ln in text[after : index.line_start(node.keys[nxt].start)].splitlines(keepends=True)
+                        if ln.lstrip().startswith("#")]
+            if comments:
+                self.edits.append((start, start, "".join(comments), 0))
+            self.edits.append((key.start, node.keys[nxt].start, "", 0))
 
     def flow_mapping(self, node: Mapping, deleted: set[int], inserts: list) -> None:
         w = self.w
@@ -306,7 +404,7 @@ class Applier:
             self.flow_edit(node, [(it.start, it.end) for it in node.items], change.deleted, "[", "]", added)
             return
         if len(change.deleted) == len(node.items) and not change.appended:
-            self.edits.append((node.start, node.end, "[]", 0))
+            self.emptied.append((node, "[]"))
             return
         for i in sorted(change.deleted):
             item = node.items[i]
@@ -329,6 +427,11 @@ class Applier:
                 self.mapping(change)
             else:
                 self.sequence(change)
+        if self.emptied:
+            self.parents = _parents(self.index)
+            for node, empty in self.emptied:
+                self.empty_collection(node, empty)
+        self.keep_block_scalar_at_end()
         # At one offset, deeper inserts go first so nested lines stay nested.
         edits = sorted(self.edits, key=lambda e: (e[0], e[1], -e[3]))
         out, last = [], 0
@@ -341,11 +444,35 @@ class Applier:
             last = end
         out.append(source[last:])
         result = "".join(out)
-        if not self.text.endswith(("\n", "\r")) and result.endswith("\n"):
+        if not self.text.endswith(("\n", "\r")) and result.endswith("\n") and not self.keep_final_newline:
             # Deleting the last lines leaves the line break before them; a file
             # that had no final newline must still end without one.
             result = result[: -2 if result.endswith("\r\n") else -1]
         return result
+
+    def keep_block_scalar_at_end(self) -> None:
+        """A file without a final newline whose end moves: the block scalar
+        that ends it (before, or after a deletion) must keep its value. New
+        lines after one that has no line break would give it one (its
+        chomping becomes `-`); one that loses the lines after it keeps its
+        line break (the file then ends with a newline)."""
+        self.keep_final_newline = False
+        text = self.text
+        if text.endswith(("\n", "\r")) or not text:
+            return
+        end = len(text)
+        if any(start == end for start, _, new, _ in self.edits if new):
+            leaf = _last_leaf(self.index, end)
+            header = _block_header(text, leaf)
+            if header is not None and "-" not in header[1]:
+                start, token = header
+                chomp = token.replace("+", "") + "-"
+                self.edits.append((start, start + len(token), chomp, 0))
+        cut = min((start for start, stop, new, _ in self.edits if stop == end and not new and start < end),
+                  default=None)
+        if cut is not None:
+            header = _block_header(text, _last_leaf(self.index, cut))
+            self.keep_final_newline = header is not None and "-" not in header[1]
 
     @staticmethod
     def _replaced_spans(plan: Plan) -> list[tuple[Node, int, int]]:
@@ -360,6 +487,45 @@ class Applier:
                 for i in list(change.deleted) + [i for i, _ in change.replaced]:
                     spans.append((change.node, change.node.items[i].start, change.node.items[i].end))
         return spans
+
+
+def _last_leaf(index: YamlIndex, before: int) -> Node | None:
+    """The last node that ends at or before offset ``before``, as deep as it goes."""
+    node: Node | None = next((r for r in reversed(index.roots) if r is not None and r.start < before), None)
+    while isinstance(node, (Mapping, Sequence)):
+        children = node.values if isinstance(node, Mapping) else node.items
+        kept = [child for child in children if child.end <= before]
+        if not kept:
+            break
+        node = kept[-1]
+    return node
+
+
+def _block_header(text: str, node: Node | None) -> tuple[int, str] | None:
+    """Where a block scalar's `|`/`>` indicator is, and the indicator."""
+    if not isinstance(node, Scalar) or node.style not in ("|", ">"):
+        return None
+    match = re.compile(r"[|>][-+0-9]*").search(text, node.start)
+    return None if match is None else (match.start(), match.group())
+
+
+def _parents(index: YamlIndex) -> dict[int, tuple[Node, Node | None]]:
+    """Each collection's parent and key (None for an item), found once."""
+    found: dict[int, tuple[Node, Node | None]] = {}
+    stack: list[Node] = [r for r in index.roots if r is not None]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(value, (Mapping, Sequence)):
+                    found[id(value)] = (node, key)
+                    stack.append(value)
+        elif isinstance(node, Sequence):
+            for item in node.items:
+                if isinstance(item, (Mapping, Sequence)):
+                    found[id(item)] = (node, None)
+                    stack.append(item)
+    return found
 
 
 class _ReplacedSpans:

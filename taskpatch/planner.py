@@ -317,7 +317,7 @@ class Planner:
             anchored, users = found
             where = ", ".join(str(u.line + 1) for u in users)
             raise PathError(
-                f"this is inside &{anchored.anchor} (line {anchored.line + 1}), which *{anchored.anchor} also uses "
+                f"this is inside &{anchored.anchor} (line {self.index.line_of(anchored.start) + 1}), which *{anchored.anchor} also uses "
                 f"(line {where}); changing it would change every user, so edit the anchor's definition itself "
                 "or give this resource its own copy",
                 file=self.file, line=node.line + 1, column=node.column + 1,
@@ -440,7 +440,7 @@ class Planner:
             error = self._error(
                 PathError,
                 f"the path goes through the alias *{node.anchor} (anchor &{node.anchor}"
-                f"{f' at line {node.target.line + 1}' if node.target is not None else ''}); "
+                f"{f' at line {self.index.line_of(node.target.start) + 1}' if node.target is not None else ''}); "
                 "editing it would change every node that shares the anchor (--copy-aliases gives this "
                 "resource its own copy first)",
                 spec, span, node,

@@ -171,6 +171,28 @@ class YamlIndex:
                 return anchored, users
         return None
 
+    def properties(self, node: Node) -> str:
+        """A collection's `&anchor` and `!tag` as written (comments dropped), or ""."""
+        if node.anchor is None and node.tag is None:
+            return ""
+        head = self.text[node.start : self.content_start(node)]
+        return " ".join(word for word in head.split() if word[0] in "&!")
+
+    def content_start(self, node: Node) -> int:
+        """Where a node's content begins, past its properties."""
+        if node.anchor is None and node.tag is None:
+            return node.start
+        if isinstance(node, Mapping) and node.keys and not node.flow:
+            return node.keys[0].start
+        if isinstance(node, Sequence) and node.items and not node.flow:
+            return self.text.rfind("-", node.start, node.items[0].start)
+        opener = {"Mapping": "{", "Sequence": "["}.get(type(node).__name__)
+        return node.start if opener is None else self.text.index(opener, node.start)
+
+    def line_of(self, pos: int) -> int:
+        """The 0-based line of an offset (for messages: it counts)."""
+        return self.text.count("\n", 0, pos)
+
     def line_start(self, pos: int) -> int:
         return self.text.rfind("\n", 0, pos) + 1
 
@@ -296,6 +318,20 @@ def _unique_keys(mapping: Mapping, source: str, info: TemplateInfo | None, file:
                               column=key.column + 1)
 
 
+def _place_content(node: Mapping | Sequence, text: str) -> None:
+    """A block collection's line and column are its content's (the first key,
+    or the first item's dash), not its properties': in `env: &base` the
+    anchor sits on the key's line and the items start on the next one, and
+    new items must line up with those. ``start`` stays at the properties,
+    which are part of the node."""
+    if isinstance(node, Mapping):
+        node.line, node.column = node.keys[0].line, node.keys[0].column
+        return
+    dash = text.rfind("-", node.start, node.items[0].start)
+    node.line = text.count("\n", 0, dash)
+    node.column = dash - (text.rfind("\n", 0, dash) + 1)
+
+
 def _build(text: str, file: str | None, source: str | None = None, info: TemplateInfo | None = None) -> YamlIndex:
     roots: list[Node | None] = []
     stack: list[Any] = []  # open Mapping and Sequence nodes
@@ -317,6 +353,13 @@ def _build(text: str, file: str | None, source: str | None = None, info: Templat
                 if style == "|" or style == ">":
                     while end > node.start and text[end - 1] in " \t\r\n":
                         end -= 1
+                    value = ev.value
+                    if value.endswith("\n\n"):
+                        # Kept (`|+`) blank lines are the value's own: the span
+                        # reaches the start of the last, so nothing lands
+                        # between them and the content.
+                        for _ in range(len(value) - len(value.rstrip("\n")) - 1):
+                            end = text.find("\n", end) + 1
                 node.end = end
                 node.line = start.line
                 node.column = start.column
@@ -341,6 +384,8 @@ def _build(text: str, file: str | None, source: str | None = None, info: Templat
                 else:
                     last = done.values[-1] if cls is MappingEndEvent else done.items[-1]
                     done.end = last.end
+                    if done.anchor is not None or done.tag is not None:
+                        _place_content(done, text)
                 if cls is MappingEndEvent and len(done.keys) > 1 and len(
                         {k.value if k.__class__ is Scalar else k for k in done.keys}) != len(done.keys):
                     _unique_keys(done, text if source is None else source, info, file)

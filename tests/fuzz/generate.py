@@ -1,0 +1,431 @@
+"""Random task configs in every YAML style, and random specs for them.
+
+A config is drawn as a small tree (``G*`` nodes carrying style choices),
+then written out line by line. Each line is tagged with the data path it
+belongs to, so the fuzzer can tell an edited line from an untouched one.
+Styles: block and flow collections, every scalar style (plain, single,
+double, literal and folded with every chomping), comments after values,
+after colons and on their own lines, blank lines, 2- or 4-space indents,
+indented or indentless sequences, `-   ` items, CRLF, a BOM, no final
+newline, MLApp wrapping, anchors with aliases and merges, and Go template
+markup.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import core
+
+Path = tuple[Any, ...]
+
+# Strings that are hard to write: YAML indicators, 1.1 look-alikes, spaces,
+# quotes, unicode, characters YAML escapes.
+TRICKY = [
+    "", " ", "a b", " lead", "trail ", "yes", "No", "on", "off", "y", "null", "~", "true", "1e3", "1:20", "0o17",
+    "0x1F", "010", "1_000", "2024-01-01", ".5", "-", "- x", "-x", "?", "? x", ":", "a: b", "a:b", "a #b", "#x",
+    "x#y", "'", '"', "''", "a'b", 'a"b', "\\", "\\n", "{x}", "[a, b]", "a,b", "@x", "`x`", "%x", "*x", "&x", "!x",
+    "|", ">", "---", "...", "=", "a=b", "$HOME/x", "${X}", "é", "日本", "\t", "a\tb", "\x85", "\u2028", "\x07",
+    "\ufeff", "<<", "=x", "0", "-1", "3.0", ".inf", ".NaN", "True", "FALSE", "Null", "12e-3",
+]
+WORDS = ["w", "ps", "eval", "worker", "chief", "x", "lr", "batch", "cpu", "memory", "data", "model", "gpu", "abc"]
+VALUE_WORDS = ["1", "2", "10", "100m", "1Gi", "0.5", "true", "false", "python x.py", "img:1", "/data", "v1", "abc"]
+
+
+@dataclass
+class GScalar:
+    text: str  # as written (one line, or block scalar header + lines)
+    block: list[str] | None = None  # content lines of a literal/folded scalar, header in text
+    anchor: str | None = None
+
+
+@dataclass
+class GMap:
+    entries: list[tuple[str, Any]]
+    flow: bool = False
+    anchor: str | None = None
+
+
+@dataclass
+class GSeq:
+    items: list[Any]
+    flow: bool = False
+    indentless: bool = False
+    anchor: str | None = None
+
+
+@dataclass
+class GAlias:
+    name: str
+
+
+@dataclass
+class Style:
+    step: int = 2
+    indentless: bool = True
+    dash: str = "- "
+    newline: str = "\n"
+    final_newline: bool = True
+    bom: str = ""
+    comments: float = 0.2
+    blanks: float = 0.1
+    flow: float = 0.15
+
+
+@dataclass
+class Config:
+    lines: list[tuple[str, Path]] = field(default_factory=list)
+    style: Style = field(default_factory=Style)
+    mlapp: bool = False
+    anchors: bool = False
+    template: bool = False
+    template_vars: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        nl = self.style.newline
+        body = nl.join(text for text, _ in self.lines)
+        return self.style.bom + body + (nl if self.style.final_newline and self.lines else "")
+
+
+# -- scalars ----------------------------------------------------------------------
+
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./$][A-Za-z0-9_./$ :=+@%-]*")
+
+
+def plain_ok(text: str, flow: bool) -> bool:
+    """Conservative: a plain scalar both YAML versions read as this string."""
+    if not _PLAIN_SAFE.fullmatch(text) or text != text.strip() or ": " in text or text.endswith(":"):
+        return False
+    if flow and any(c in text for c in ",[]{}:"):
+        return False
+    if not isinstance(core(text), str):
+        return False
+    # 1.1 look-alikes: booleans, sexagesimals, dates, underscored numbers
+    lowered = text.lower()
+    if lowered in {"y", "n", "yes", "no", "on", "off"} or re.fullmatch(r"[-+0-9._:]+", text):
+        return False
+    return not re.fullmatch(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*", text)
+
+
+def quoted(rng: random.Random, text: str) -> str:
+    printable = not re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]", text)
+    if printable and rng.random() < 0.5:
+        return "'" + text.replace("'", "''") + "'"
+    body = json.dumps(text, ensure_ascii=rng.random() < 0.3)
+    return re.sub("[\u2028\u2029\x85\ufeff]", lambda m: f"\\u{ord(m.group()):04x}", body)
+
+
+def string_scalar(rng: random.Random, text: str, flow: bool, allow_block: bool = True) -> GScalar:
+    roll = rng.random()
+    if allow_block and not flow and roll < 0.15 and _block_ok(text):
+        return _block_scalar(rng, text)
+    if plain_ok(text, flow) and roll < 0.75:
+        return GScalar(text)
+    return GScalar(quoted(rng, text))
+
+
+def _block_ok(text: str) -> bool:
+    return bool(text) and not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]", text) and not text.startswith(
+        (" ", "\n")) and "\n " not in text and not re.search(r" $| \n", text)
+
+
+def _block_scalar(rng: random.Random, text: str) -> GScalar:
+    """``text`` as a literal or folded scalar with a chomping that gives it back."""
+    if text.endswith("\n\n"):
+        chomp, body = "+", text[:-1]
+    elif text.endswith("\n"):
+        chomp, body = "", text[:-1]
+    else:
+        chomp, body = "-", text
+    lines = body.split("\n")
+    folded = "\n" not in body and rng.random() < 0.4
+    header = (">" if folded else "|") + chomp
+    return GScalar(header, lines)
+
+
+def scalar(rng: random.Random, value: Any, flow: bool = False) -> GScalar:
+    if value is None:
+        return GScalar(rng.choice(["null", "~", "Null"] + ([] if flow else ["", ""])))
+    if isinstance(value, bool):
+        return GScalar(rng.choice([["false", "False", "FALSE"], ["true", "True", "TRUE"]][value]))
+    if isinstance(value, int):
+        return GScalar(str(value) if value < 0 or rng.random() < 0.9 else rng.choice([str(value), f"+{value}"]))
+    if isinstance(value, float):
+        return GScalar(repr(value) if "e" not in repr(value) else f"{value:.3f}")
+    return string_scalar(rng, value, flow)
+
+
+# -- data -------------------------------------------------------------------------
+
+def word(rng: random.Random) -> str:
+    return rng.choice(WORDS)
+
+
+def any_string(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.3:
+        return rng.choice(TRICKY)
+    if roll < 0.35:
+        return rng.choice(TRICKY) + "\n" + rng.choice(VALUE_WORDS) + rng.choice(["", "\n", "\n\n"])
+    return rng.choice(VALUE_WORDS + WORDS)
+
+
+def any_value(rng: random.Random) -> Any:
+    roll = rng.random()
+    if roll < 0.55:
+        return any_string(rng)
+    if roll < 0.75:
+        return rng.randint(0, 5000)
+    if roll < 0.82:
+        return rng.choice([0.5, 1.5, 2.0, 100.25])
+    if roll < 0.9:
+        return rng.random() < 0.5
+    return None
+
+
+def gen_value(rng: random.Random, depth: int) -> Any:
+    """A value for a random extra key: a scalar, a small mapping or list."""
+    roll = rng.random()
+    if depth > 2 or roll < 0.6:
+        return ("scalar", any_value(rng))
+    if roll < 0.8:
+        return ("map", [(k, gen_value(rng, depth + 1)) for k in _keys(rng, rng.randint(0, 3))])
+    return ("seq", [gen_value(rng, depth + 1) for _ in range(rng.randint(0, 3))])
+
+
+def _keys(rng: random.Random, n: int) -> list[str]:
+    keys: list[str] = []
+    while len(keys) < n:
+        key = rng.choice(WORDS + ["a b", "x.y", "k=v", "1", "true", "?q"])
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def gen_resource(rng: random.Random, name: str) -> list[tuple[str, Any]]:
+    entries: list[tuple[str, Any]] = [("name", ("scalar", name))]
+    if rng.random() < 0.6:
+        entries.append(("image", ("scalar", rng.choice(["img:1", "tensorflow/tf:1.9", "busybox", "a b"]))))
+    if rng.random() < 0.6:
+        entries.append(("replicas", ("scalar", rng.randint(0, 4))))
+    roll = rng.random()
+    if roll < 0.45:
+        entries.append(("command", ("scalar", rng.choice(["python x.py", "run", "python a.py\n--flag 1\n", "",
+                                                          "echo 'hi'", "x\n", "cmd $ARG"]))))
+    elif roll < 0.6:
+        entries.append(("command", ("seq", [("scalar", w) for w in rng.choice([["python", "x.py"], ["run"]])])))
+    elif roll < 0.7:
+        entries.append(("command", ("scalar", None)))
+    roll = rng.random()
+    if roll < 0.25:
+        entries.append(("args", ("scalar", rng.choice(["--foo 1", "--a=b --c", "", "--x 'a b'"]))))
+    elif roll < 0.5:
+        entries.append(("args", ("map", [(k, ("scalar", any_value(rng))) for k in _keys(rng, rng.randint(0, 3))])))
+    elif roll < 0.6:
+        entries.append(("args", ("seq", [("scalar", w) for w in ["--x", "1"]][: rng.randint(0, 2)])))
+    elif roll < 0.65:
+        entries.append(("args", ("scalar", None)))
+    roll = rng.random()
+    if roll < 0.5:
+        items = []
+        for var in rng.sample(["A", "B", "C", "D"], rng.randint(0, 3)):
+            item = [("name", ("scalar", var))]
+            if rng.random() < 0.15:
+                item.append(("valueFrom", ("map", [("secretKeyRef", ("map", [("name", ("scalar", "s"))]))])))
+            else:
+                item.append(("value", ("scalar", any_value(rng))))
+            items.append(("map", item))
+        entries.append(("env", ("seq", items)))
+    elif roll < 0.6:
+        entries.append(("env", ("scalar", None)))
+    roll = rng.random()
+    if roll < 0.5:
+        groups = []
+        for group in rng.sample(["requests", "limits"], rng.randint(0, 2)):
+            groups.append((group, ("map", [(k, ("scalar", rng.choice(["100m", 1, "1Gi", 0.5])))
+                                           for k in rng.sample(["cpu", "memory"], rng.randint(0, 2))])))
+        entries.append(("resources", ("map", groups)))
+    elif roll < 0.6:
+        entries.append(("resources", ("scalar", None)))
+    for key in _keys(rng, rng.randint(0, 2)):
+        if key not in {k for k, _ in entries}:
+            entries.append((key, gen_value(rng, 0)))
+    rng.shuffle(entries[1:]) if rng.random() < 0.3 else None
+    if rng.random() < 0.3:  # name is not always first
+        i = rng.randrange(len(entries))
+        entries[0], entries[i] = entries[i], entries[0]
+    return entries
+
+
+def gen_data(rng: random.Random) -> tuple[Any, bool]:
+    """The config as ("map"/"seq"/"scalar", ...) tuples; True for an MLApp."""
+    names = rng.sample(["worker", "ps", "eval", "chief", "w-1", "w-2"], rng.randint(1, 3))
+    resources = ("seq", [("map", gen_resource(rng, n)) for n in names])
+    if rng.random() < 0.25:
+        task = ("map", [("name", ("scalar", "train")), ("resources", resources)])
+        return ("map", [("kind", ("scalar", "MLApp")), ("metadata", ("map", [("name", ("scalar", "app"))])),
+                        ("spec", ("map", [("tasks", ("seq", [task]))]))]), True
+    top = [("kind", ("scalar", "task"))] if rng.random() < 0.5 else []
+    return ("map", top + [("resources", resources)]), False
+
+
+# -- writing ------------------------------------------------------------------------
+
+class Writer:
+    def __init__(self, rng: random.Random, style: Style) -> None:
+        self.rng, self.style = rng, style
+        self.lines: list[tuple[str, Path]] = []
+        self.anchor_count = 0
+
+    def comment(self, indent: int, path: Path) -> None:
+        if self.rng.random() < self.style.comments / 2:
+            self.lines.append((" " * self.rng.choice([indent, 0]) + "# note", path))
+        if self.rng.random() < self.style.blanks:
+            self.lines.append(("", path))
+
+    def eol(self) -> str:
+        return "  # c" if self.rng.random() < self.style.comments else ""
+
+    def flow_text(self, value: Any) -> str:
+        kind, body = value
+        if kind == "scalar":
+            return scalar(self.rng, body, flow=True).text
+        if kind == "map":
+            return "{" + ", ".join(f"{self.key(k, True)}: {self.flow_text(v)}" for k, v in body) + "}"
+        return "[" + ", ".join(self.flow_text(v) for v in body) + "]"
+
+    def key(self, name: str, flow: bool = False) -> str:
+        if plain_ok(name, flow) and not name.startswith("?"):
+            return name
+        return quoted(self.rng, name)
+
+    def block_map(self, entries: list[tuple[str, Any]], indent: int, path: Path, first_prefix: str | None = None) -> None:
+        """Entries at column ``indent``; the first goes after ``first_prefix`` (a "- ") when given."""
+        for n, (key, value) in enumerate(entries):
+            prefix = first_prefix if n == 0 and first_prefix is not None else " " * indent
+            if n > 0:
+                self.comment(indent, path)
+            self.entry(prefix + self.key(key), value, indent, path + (key,))
+
+    def entry(self, head: str, value: Any, indent: int, path: Path) -> None:
+        """``head`` is `key` (with its indent or dash); write `: value`."""
+        kind, body = value
+        rng, step = self.rng, self.style.step
+        anchor = ""
+        if rng.random() < 0.04:
+            self.anchor_count += 1
+            anchor = f" &a{self.anchor_count}"
+        if kind == "scalar":
+            node = scalar(rng, body)
+            if node.block is not None:
+                self.lines.append((f"{head}:{anchor} {node.text}{self.eol()}", path))
+                for line in node.block:
+                    self.lines.append(((" " * (indent + step) + line) if line else "", path))
+                return
+            gap = " " if node.text else ""
+            self.lines.append((f"{head}:{anchor}{gap}{node.text}{self.eol()}", path))
+            return
+        if not body or rng.random() < self.style.flow:
+            self.lines.append((f"{head}:{anchor} {self.flow_text(value)}{self.eol()}", path))
+            return
+        comment = "  # after colon" if rng.random() < self.style.comments / 2 else ""
+        self.lines.append((f"{head}:{anchor}{comment}", path))
+        if kind == "map":
+            self.block_map(body, indent + step, path)
+        else:
+            indentless = self.style.indentless if rng.random() < 0.85 else not self.style.indentless
+            self.block_seq(body, indent + (0 if indentless else step), path)
+
+    def block_seq(self, items: list[Any], dash_col: int, path: Path) -> None:
+        dash = self.style.dash
+        for i, item in enumerate(items):
+            if i:
+                self.comment(dash_col, path)
+            kind, body = item
+            head = " " * dash_col + dash
+            if kind == "map" and body and self.rng.random() > self.style.flow:
+                self.block_map(body, dash_col + len(dash), path + (i,), first_prefix=head)
+            elif kind == "scalar":
+                node = scalar(self.rng, body)
+                if node.block is not None:
+                    self.lines.append((f"{head}{node.text}", path + (i,)))
+                    for line in node.block:
+                        self.lines.append(((" " * (dash_col + len(dash)) + line) if line else "", path + (i,)))
+                else:
+                    text = (head + node.text).rstrip() if node.text else " " * dash_col + "-"
+                    self.lines.append((text + self.eol(), path + (i,)))
+            else:
+                self.lines.append((f"{head}{self.flow_text(item)}{self.eol()}", path + (i,)))
+
+
+def gen_style(rng: random.Random) -> Style:
+    step = rng.choice([2, 2, 4])
+    return Style(
+        step=step,
+        indentless=rng.random() < 0.6,
+        dash=rng.choice(["- ", "- ", "-   "]) if step == 4 else "- ",
+        newline=rng.choice(["\n", "\n", "\r\n"]),
+        final_newline=rng.random() < 0.8,
+        bom=rng.choice(["", "", "", "\ufeff"]),
+        comments=rng.choice([0.0, 0.2, 0.6]),
+        blanks=rng.choice([0.0, 0.1]),
+        flow=rng.choice([0.0, 0.15, 0.5]),
+    )
+
+
+def gen_config(rng: random.Random) -> Config:
+    style = gen_style(rng)
+    data, mlapp = gen_data(rng)
+    writer = Writer(rng, style)
+    if rng.random() < 0.3:
+        writer.lines.append(("# generated", ()))
+    writer.block_map(data[1], 0, ())
+    config = Config(writer.lines, style, mlapp=mlapp, anchors=writer.anchor_count > 0)
+    return config
+
+
+# -- specs --------------------------------------------------------------------------
+
+SET_PATHS = [
+    "image", "replicas", "resources.requests.cpu", "resources.limits.memory", "command", "args", "timeout",
+    "workdir", "env[0].value", "env[name=A].value", "env[name=B]", "resources", "nodeSelector.gpu", "args.lr",
+    "port", "accelerators.gpu", "x", "a b", '"x.y"', "lr", "env[5]", "command[0]",
+]
+
+
+def spec_value(rng: random.Random) -> str:
+    roll = rng.random()
+    text = any_string(rng).split("\n")[0]
+    if roll < 0.2:
+        return quoted(rng, text).replace("\\u", "\\\\u") if "\n" not in text else text
+    if roll < 0.35:
+        return str(rng.randint(0, 9999))
+    return text.replace("\r", "").replace("\n", "")
+
+
+def gen_specs(rng: random.Random, names: list[str]) -> list[tuple[str, str]]:
+    """(kind, text) pairs: kind is env, set, unset or args, as the CLI's -e, -s, -s and -a."""
+    specs: list[tuple[str, str]] = []
+    for _ in range(rng.randint(1, 5)):
+        kind = rng.choice(["env", "env", "set", "set", "set", "unset", "args", "args"])
+        selector = rng.choice(names + ["*"] + (["w*"] if rng.random() < 0.1 else []) +
+                              (["nope"] if rng.random() < 0.03 else []))
+        if kind == "env":
+            name = rng.choice(["A", "B", "E", "MY_VAR"])
+            value = spec_value(rng)
+            prefix = f"{selector}:" if rng.random() < 0.5 else ""
+            specs.append(("env", f"{prefix}{name}={value}"))
+        elif kind == "set":
+            specs.append(("set", f"{selector}.{rng.choice(SET_PATHS)}={spec_value(rng)}"))
+        elif kind == "unset":
+            specs.append(("unset", f"~{selector}.{rng.choice(SET_PATHS)}"))
+        elif rng.random() < 0.1:
+            specs.append(("args", f"{selector}={spec_value(rng)}"))
+        else:
+            specs.append(("args", f"{selector}.{rng.choice(['lr', 'batch', 'x', 'foo', 'a'])}={spec_value(rng)}"))
+    return specs

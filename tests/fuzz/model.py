@@ -1,0 +1,311 @@
+"""The reference model: what specs mean, over plain data.
+
+Written from DESIGN.md and the README, independently of the planner: it
+walks dicts and lists, resolves values with its own YAML 1.2 core-schema
+regexes, and raises ``Refused`` where the tool must refuse. The fuzzer
+compares taskpatch's output, read back by ruamel.yaml and PyYAML, with
+this model applied to the input as ruamel.yaml reads it.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import math
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+from taskpatch import render  # the seed's word rules are tested on their own (test_render.py)
+
+# YAML 1.2 core schema, from the spec's section 10.3.2 (not taskpatch's copy).
+_NULL = re.compile(r"null|Null|NULL|~|")
+_BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
+_INT10 = re.compile(r"[-+]?[0-9]+")
+_INT8 = re.compile(r"0o[0-7]+")
+_INT16 = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
+_NAN = re.compile(r"\.(nan|NaN|NAN)")
+_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
+COUNTS = {"replicas", "maxRestartCount", "minAvailable", "port"}
+
+
+class Refused(Exception):
+    """The model says taskpatch must refuse these specs (exit 2)."""
+
+
+def core(text: str) -> Any:
+    if _NULL.fullmatch(text):
+        return None
+    if _BOOL.fullmatch(text):
+        return text.lower() == "true"
+    if _INT10.fullmatch(text):
+        return int(text)
+    if _INT8.fullmatch(text):
+        return int(text[2:], 8)
+    if _INT16.fullmatch(text):
+        return int(text[2:], 16)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    if _INF.fullmatch(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.fullmatch(text):
+        return math.nan
+    return text
+
+
+@dataclass(frozen=True)
+class SpecValue:
+    text: str
+    quoted: bool
+
+    @classmethod
+    def of(cls, raw: str) -> SpecValue:
+        if _QUOTED.fullmatch(raw) and len(raw) >= 2:
+            if raw[0] == "'":
+                return cls(raw[1:-1].replace("''", "'"), True)
+            escapes = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
+            return cls(re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(1)), raw[1:-1]), True)
+        return cls(raw, False)
+
+
+def typed(value: SpecValue, old: Any, keys: tuple[str, ...], in_args: bool = False) -> Any:
+    """DESIGN.md's typing of override and args values."""
+    count = not in_args and (keys[-1] in COUNTS or keys[-2:] == ("accelerators", "gpu"))
+    if count:
+        if value.quoted or not re.fullmatch(r"[0-9]+", value.text):
+            raise Refused(f"{keys[-1]} is a count")
+        return int(value.text)
+    if value.quoted:
+        return value.text
+    if old is not None and old is not _ABSENT:
+        if isinstance(old, str):
+            return value.text
+        new = core(value.text)
+        if isinstance(old, bool):
+            if isinstance(new, bool):
+                return new
+        elif isinstance(old, int):
+            if isinstance(new, int) and not isinstance(new, bool):
+                return new
+        elif isinstance(old, float) and (isinstance(new, float) or (isinstance(new, int) and not isinstance(new, bool))):
+            return float(new)
+    return core(value.text)
+
+
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a path: a key, an index, or an [k=v] filter."""
+
+    key: str | None = None
+    index: int | None = None
+    filter: tuple[str, str] | None = None
+
+
+def _field_text(item: Any, key: str, raw: dict[int, dict[str, str]]) -> str | None:
+    """What taskpatch compares in a filter: the scalar as written."""
+    if not isinstance(item, dict) or key not in item:
+        return None
+    written = raw.get(id(item), {}).get(key)
+    if written is not None:
+        return written
+    value = item[key]
+    return value if isinstance(value, str) else None if isinstance(value, (dict, list)) else str(value)
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == {} or value == []
+
+
+class Model:
+    """Applies specs to a deep copy of ``data`` (the input as ruamel reads it).
+
+    ``groups`` are the resource lists the specs reach (a task config's
+    ``resources``, an MLApp task's). ``raw`` maps id(dict) to its scalars as
+    written, for filters. ``containers`` marks Kubernetes-style resources."""
+
+    def __init__(self, data: Any, groups: list[list[dict]], containers: bool = False,
+                 raw: dict[int, dict[str, str]] | None = None) -> None:
+        self.data, self.groups, self.containers, self.raw = data, groups, containers, raw or {}
+
+    @classmethod
+    def of(cls, data: Any, locate: Any, containers: bool = False) -> Model:
+        data = copy.deepcopy(data)
+        return cls(data, locate(data), containers)
+
+    def select(self, selector: str | None) -> list[dict]:
+        everyone = [r for group in self.groups for r in group]
+        if selector is None:
+            return everyone
+        glob = any(c in selector for c in "*?[")
+        chosen = [r for r in everyone if (fnmatch.fnmatchcase(str(r.get("name", "")), selector) if glob
+                                          else str(r.get("name", "")) == selector)]
+        if not chosen:
+            raise Refused(f"no resource matches {selector}")
+        if not glob:
+            for group in self.groups:
+                if sum(1 for r in group if str(r.get("name", "")) == selector) > 1:
+                    raise Refused(f"two resources are named {selector}")
+        return chosen
+
+    # -- specs ----------------------------------------------------------------------
+    def env(self, selector: str | None, name: str, value: str) -> None:
+        for resource in self.select(selector):
+            env = resource.get("env", _ABSENT)
+            if env is _ABSENT or _is_empty(env):
+                resource["env"] = [{"name": name, "value": value}]
+                continue
+            if not isinstance(env, list):
+                raise Refused("env is not a list")
+            for item in env:
+                if _field_text(item, "name", self.raw) == name:
+                    item.pop("valueFrom", None)
+                    item["value"] = value
+                    break
+            else:
+                env.append({"name": name, "value": value})
+
+    def set(self, selector: str, path: list[Step], value: SpecValue) -> None:
+        keys = tuple(s.key if s.key is not None else "[]" for s in path)
+        for resource in self.select(selector):
+            parent, last = self._walk(resource, path, create=True)
+            old = self._get(parent, last)
+            if isinstance(old, (dict, list)) and old:
+                new = typed(value, _ABSENT, keys)
+            else:
+                new = typed(value, _ABSENT if old is _ABSENT else old, keys)
+            self._put(parent, last, new)
+
+    def unset(self, selector: str, path: list[Step]) -> None:
+        for resource in self.select(selector):
+            try:
+                parent, last = self._walk(resource, path, create=False)
+            except _Absent:
+                continue
+            if self._get(parent, last) is _ABSENT:
+                continue
+            if isinstance(parent, dict):
+                del parent[last.key]
+            else:
+                del parent[self._index(parent, last)]
+
+    def args(self, selector: str, key: str | None, value: SpecValue) -> None:
+        for resource in self.select(selector):
+            if key is None:
+                resource["args"] = value.text if not value.quoted else value.text
+                continue
+            args = resource.get("args", _ABSENT)
+            empty = args is _ABSENT or _is_empty(args) or args == ""
+            if empty:
+                command = resource.get("command")
+                if self.containers or isinstance(command, list):
+                    resource["args"] = [f"--{key}", value.text]
+                else:
+                    resource["args"] = {key: typed(value, _ABSENT, ("args", key), in_args=True)}
+            elif isinstance(args, dict):
+                args[key] = typed(value, args.get(key, _ABSENT), ("args", key), in_args=True)
+            elif isinstance(args, list):
+                texts = [a if isinstance(a, str) else str(a) for a in args]
+                flag = f"--{key}"
+                if flag in texts:
+                    at = texts.index(flag)
+                    if at + 1 < len(texts) and texts[at + 1] == value.text:
+                        continue
+                    raise Refused("args already has the flag")
+                args += [flag, value.text]
+            else:
+                self._args_string(resource, str(args), key, value.text)
+
+    @staticmethod
+    def _args_string(resource: dict, text: str, key: str, value: str) -> None:
+        try:
+            tokens = shlex.split(text)
+        except ValueError:
+            tokens = text.split()
+        flag = f"--{key}"
+        for i, token in enumerate(tokens):
+            if token == flag or token.startswith(flag + "="):
+                given = token[len(flag) + 1 :] if "=" in token else (tokens[i + 1] if i + 1 < len(tokens) else None)
+                if given == value:
+                    return
+                raise Refused("args string already has the flag")
+        resource["args"] = f"{text} {flag} {shlex.quote(value) if value else repr('')}"
+
+    def render(self, style: str = "task") -> None:
+        for resource in self.select(None):
+            args = resource.get("args")
+            if not args:
+                continue
+            command = resource.get("command")
+            if command is None:
+                if isinstance(args, list):
+                    resource["command"] = render.argv_items(args, style)
+                else:
+                    resource["command"] = render.command_text(args, style)
+            elif isinstance(command, list):
+                command += render.argv_items(args, style)
+            else:
+                text = command if isinstance(command, str) else str(command)
+                suffix = " " + render.command_text(args, style)
+                body = text.rstrip("\n")
+                resource["command"] = body + suffix + text[len(body):]
+            del resource["args"]
+
+    # -- paths ------------------------------------------------------------------------
+    def _walk(self, resource: dict, path: list[Step], create: bool) -> tuple[Any, Step]:
+        current: Any = resource
+        for i, step in enumerate(path[:-1]):
+            child = self._get(current, step)
+            if child is _ABSENT or _is_empty(child):
+                if not create:
+                    raise _Absent
+                if path[i + 1].key is None:
+                    raise Refused("an index into an empty value")
+                child = {}
+                self._put(current, step, child)
+            elif not isinstance(child, (dict, list)):
+                raise Refused("a path through a scalar")
+            current = child
+        return current, path[-1]
+
+    def _get(self, container: Any, step: Step) -> Any:
+        if step.key is not None:
+            if not isinstance(container, dict):
+                raise Refused("a key on a sequence")
+            return container.get(step.key, _ABSENT)
+        if not isinstance(container, list):
+            raise Refused("an index on a mapping")
+        try:
+            return container[self._index(container, step)]
+        except _Absent:
+            return _ABSENT
+
+    def _put(self, container: Any, step: Step, value: Any) -> None:
+        if step.key is not None:
+            container[step.key] = value
+            return
+        try:
+            container[self._index(container, step)] = value
+        except _Absent:
+            raise Refused("nothing at that index or filter") from None
+
+    def _index(self, container: list, step: Step) -> int:
+        if step.index is not None:
+            if step.index >= len(container):
+                raise _Absent
+            return step.index
+        assert step.filter is not None
+        key, wanted = step.filter
+        for i, item in enumerate(container):
+            if _field_text(item, key, self.raw) == wanted:
+                return i
+        raise _Absent
+
+
+class _Absent(Exception):
+    """Something on the path is not there (an unset then does nothing)."""
