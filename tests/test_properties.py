@@ -195,10 +195,10 @@ def model(data: dict, specs: list[tuple[str, str]]) -> dict:
             else:
                 args = resource.get("args")
                 if isinstance(args, str) and args:
-                    flag = f"--{path[0]} "
-                    if flag not in args:
-                        resource["args"] = f"{args} {flag}{value}"
-                    elif f"{flag}{value}" not in args:
+                    flag, words = f"--{path[0]}", args.split()
+                    if flag not in words:
+                        resource["args"] = f"{args} {flag} {value}"
+                    elif words[words.index(flag) + 1 :][:1] != [value]:
                         raise Conflict(spec)  # DESIGN: a clear error, never a second --KEY
                 else:
                     args = args if isinstance(args, dict) else {}
@@ -225,6 +225,8 @@ def _changeable(tag: tuple[str, ...], specs: list[tuple[str, str]], resources: d
             path = ["args", *path]
         if kind == "unset" and tuple(path) == rest[: len(path)]:
             return True  # inside the deleted subtree
+        if kind == "unset" and tuple(path[:-1]) == rest:
+            return True  # the parent's own line: `requests:` whose last key goes becomes `requests: {}`
         if tuple(path[: len(rest)]) == rest:
             # the edited key itself, or an ancestor being filled in: only a
             # placeholder ancestor (`{}`, a string args) rewrites its own line
