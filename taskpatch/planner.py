@@ -208,8 +208,9 @@ class _Slot:
             i = _position(container, key)
             if i is not None:
                 self.planner.check_unshared(container.values[i])  # `cpu: &c 1`, used elsewhere as *c
+                self.planner.note_branch(container.keys[i], key, "set")
             else:
-                self.planner.note_insert(container, key)
+                self.planner.note_branch(container, key, "added")
             entries.actions[key] = (REPLACE if i is not None else INSERT, value)
         else:
             items = self.planner.seq_edit(container)
@@ -232,6 +233,7 @@ class _Slot:
                 entries.actions.pop(key, None)
             else:
                 self.planner.check_unshared(container.values[i])
+                self.planner.note_branch(container.keys[i], key, "deleted")
                 entries.actions[key] = (DELETE, None)
         else:
             items = self.planner.seq_edit(container)
@@ -333,22 +335,33 @@ class Planner:
             return [_Slot(self, container, (key, i)) for i in container.positions(key)]
         return [_Slot(self, container, key)]
 
-    def note_insert(self, container: Mapping | Sequence, key: Any) -> None:
-        """Warn when new content goes into a container that exists only inside
-        a template block its resource is outside of: it will be there only
-        when that branch renders. (A key forked into every branch is fine.)"""
+    def note_branch(self, at: Node, key: Any, verb: str) -> None:
+        """Warn when an edit lands inside a template block that its resource
+        is outside of (a key written only in an {{ if }}, or a mapping that
+        exists only there): the change holds only when that branch renders.
+        A key written in each branch gets the edit in each: no warning."""
         template, resource = self.index.template, self.resource
         if template is None or resource is None or self.forked:
             return
-        inner, outer = template.branch_at(container.start), template.branch_at(resource.node.start)
+        inner, outer = template.branch_at(at.start), template.branch_at(resource.node.start)
         if len(inner) <= len(outer):
             return
         opener = template.opener_line(inner[len(outer)][0])
-        what = f"key {key!r}" if isinstance(key, str) else "entry"
-        message = (f"{resource.name}: the {what} is added at line {container.line + 1}, inside the template block "
-                   f"opened at line {opener + 1}, so it exists only when that branch renders")
+        name = key[0] if isinstance(key, tuple) else key
+        what = f"key {name!r}" if isinstance(name, str) else "entry"
+        message = (f"{resource.name}: the {what} {verb} at line {at.line + 1} is inside the template block opened "
+                   f"at line {opener + 1}, so the change holds only when that branch renders")
         if message not in self.warnings:
             self.warnings.append(message)
+
+    def typing_old(self, old: Any) -> Any:
+        """The old value a new one takes its type from. A value that is one
+        template action (`replicas: {{ .n }}`) has no type until rendered,
+        so the new value is typed as a new one."""
+        template = self.index.template
+        if template is not None and old.__class__ is Scalar and template.is_markup(old.start, old.end):
+            return MISSING
+        return old
 
     def map_edit(self, node: Mapping) -> _MapEdit:
         edit = self.map_edits.get(id(node))
@@ -605,7 +618,7 @@ class Planner:
         old = self._check_node(slot.get(), spec.source, spec.path[-1].span)
         keys, names = self._spec_keys(spec)
         try:
-            new = typed_value(spec.value, old, names, spec.source)
+            new = typed_value(spec.value, self.typing_old(old), names, spec.source)
         except ValueTypeError as exc:
             # Point at the value being replaced, or at the resource gaining it.
             anchor = old if isinstance(old, Scalar) else resource.node
@@ -655,7 +668,7 @@ class Planner:
         if isinstance(env, list):
             env.append(entry)
         else:
-            self.note_insert(env, spec.name)
+            self.note_branch(env, spec.name, "added")
             self.seq_edit(env).appended.append(entry)
         self.record("append", resource, keys, MISSING, spec.value, spec.source, env.line + 1 if isinstance(env, Sequence) else 0)
 
@@ -693,7 +706,8 @@ class Planner:
         elif isinstance(args, (Mapping, dict)):
             for slot in self.slots(args, key):
                 old = self._check_node(slot.get(), spec.source, spec.key.span)
-                self._set_leaf(slot, typed_value(spec.value, old, keys, spec.source), resource, keys, spec.source)
+                new = typed_value(spec.value, self.typing_old(old), keys, spec.source)
+                self._set_leaf(slot, new, resource, keys, spec.source)
         elif isinstance(args, (Scalar, NewScalar)):
             self._args_string(spec, resource, args_slot, args)
         else:
@@ -711,7 +725,7 @@ class Planner:
             if isinstance(args, list):
                 args.extend([flag, value])
             else:
-                self.note_insert(args, key)
+                self.note_branch(args, key, "added")
                 self.seq_edit(args).appended.extend([flag, value])
             self.record("append", resource, keys, MISSING, spec.value.text, spec.source, args.line + 1 if isinstance(args, Sequence) else 0)
 

@@ -200,8 +200,14 @@ def _hole(spec: ArgsSpec, resource: Resource, index: YamlIndex) -> _Hole | None:
     node = resource.node
     args = node.get("args")
     key = spec.key.name  # type: ignore[union-attr]
+    if node.is_duplicate("args") or node.is_duplicate("command") or (
+            isinstance(args, Mapping) and args.is_duplicate(key)):
+        return None  # written once per template branch: the planner edits each
     if isinstance(args, Mapping) and args.keys:
         old = args.get(key)
+        template = index.template
+        if template is not None and old is not None and template.touches_markup(old.start, old.end):
+            return None  # the planner types it by its markup
         if old is None or (isinstance(old, Scalar) and old.style not in ("|", ">") and not old.anchor):
             original = index.source[old.start : old.end] if old is not None else ""
             return _Hole(spec, old, False, original)

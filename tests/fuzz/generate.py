@@ -277,10 +277,17 @@ def gen_data(rng: random.Random) -> tuple[Any, bool]:
 # -- writing ------------------------------------------------------------------------
 
 class Writer:
-    def __init__(self, rng: random.Random, style: Style) -> None:
-        self.rng, self.style = rng, style
+    def __init__(self, rng: random.Random, style: Style, template: bool = False) -> None:
+        self.rng, self.style, self.template = rng, style, template
         self.lines: list[tuple[str, Path]] = []
         self.anchor_count = 0
+        # Go template variables: cN are conditions, nN their negations, vN values.
+        self.template_vars: dict[str, Any] = {}
+
+    def variable(self, kind: str) -> str:
+        name = f"{kind}{len(self.template_vars)}"
+        self.template_vars[name] = f"tpl{len(self.template_vars)}" if kind == "v" else True
+        return name
 
     def comment(self, indent: int, path: Path) -> None:
         if self.rng.random() < self.style.comments / 2:
@@ -310,7 +317,30 @@ class Writer:
             prefix = first_prefix if n == 0 and first_prefix is not None else " " * indent
             if n > 0:
                 self.comment(indent, path)
+            if self.template and prefix.strip() == "" and key != "name" and self.rng.random() < 0.2:
+                self.branches(key, value, indent, path)
+                continue
             self.entry(prefix + self.key(key), value, indent, path + (key,))
+
+    def branches(self, key: str, value: Any, indent: int, path: Path) -> None:
+        """The entry inside `{{ if }}`, perhaps with an `{{ else }}` (or a
+        sibling `{{ if }}` on the negated condition) giving the key another value."""
+        rng, pad = self.rng, " " * indent
+        trim = rng.choice(["{{- ", "{{ "])
+        condition = self.variable("c")
+        self.lines.append((f"{pad}{trim}if .{condition} }}}}", path))
+        self.entry(pad + self.key(key), value, indent, path + (key,))
+        roll = rng.random()
+        if roll < 0.4:
+            self.lines.append((f"{pad}{trim}else }}}}", path))
+            self.entry(pad + self.key(key), gen_value(rng, 1), indent, path + (key,))
+        self.lines.append((f"{pad}{trim}end }}}}", path))
+        if 0.4 <= roll < 0.6:
+            negation = f"n{condition[1:]}"
+            self.template_vars[negation] = "not " + condition
+            self.lines.append((f"{pad}{trim}if .{negation} }}}}", path))
+            self.entry(pad + self.key(key), gen_value(rng, 1), indent, path + (key,))
+            self.lines.append((f"{pad}{trim}end }}}}", path))
 
     def entry(self, head: str, value: Any, indent: int, path: Path) -> None:
         """``head`` is `key` (with its indent or dash); write `: value`."""
@@ -320,6 +350,12 @@ class Writer:
         if rng.random() < 0.04:
             self.anchor_count += 1
             anchor = f" &a{self.anchor_count}"
+        if kind == "scalar" and self.template and not head.rstrip().endswith("name") and rng.random() < 0.15:
+            action = "{{ ." + self.variable("v") + " }}"
+            if isinstance(body, str) and plain_ok(body, False) and rng.random() < 0.5:
+                action = f"{body} {action}"  # markup inside a string
+            self.lines.append((f"{head}:{anchor} {action}{self.eol()}", path))
+            return
         if kind == "scalar":
             node = scalar(rng, body)
             if node.block is not None:
@@ -381,12 +417,29 @@ def gen_style(rng: random.Random) -> Style:
 def gen_config(rng: random.Random) -> Config:
     style = gen_style(rng)
     data, mlapp = gen_data(rng)
-    writer = Writer(rng, style)
+    writer = Writer(rng, style, template=rng.random() < 0.25)
     if rng.random() < 0.3:
         writer.lines.append(("# generated", ()))
     writer.block_map(data[1], 0, ())
-    config = Config(writer.lines, style, mlapp=mlapp, anchors=writer.anchor_count > 0)
-    return config
+    return Config(writer.lines, style, mlapp=mlapp, anchors=writer.anchor_count > 0,
+                  template=bool(writer.template_vars), template_vars=writer.template_vars)
+
+
+def render_choices(rng: random.Random, variables: dict[str, Any]) -> list[dict[str, Any]]:
+    """Values to render a template with: every condition on, every one off, and a mix."""
+    choices = []
+    for pick in (lambda: True, lambda: False, lambda: rng.random() < 0.5):
+        values: dict[str, Any] = {}
+        for name, value in variables.items():
+            if name.startswith("c"):
+                values[name] = pick()
+            elif name.startswith("v"):
+                values[name] = value
+        for name, value in variables.items():
+            if name.startswith("n"):
+                values[name] = not values[value.split()[-1]]
+        choices.append(values)
+    return choices
 
 
 # -- specs --------------------------------------------------------------------------

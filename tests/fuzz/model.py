@@ -29,6 +29,7 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _NAN = re.compile(r"\.(nan|NaN|NAN)")
 _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
+_TEMPLATED = re.compile(r"tpl[0-9]+")  # what the generator's `{{ .vN }}` renders as
 COUNTS = {"replicas", "maxRestartCount", "minAvailable", "port"}
 
 
@@ -80,6 +81,8 @@ def typed(value: SpecValue, old: Any, keys: tuple[str, ...], in_args: bool = Fal
         return int(value.text)
     if value.quoted:
         return value.text
+    if isinstance(old, str) and _TEMPLATED.fullmatch(old):
+        old = _ABSENT  # a rendered `{{ .v }}`: the template gave it no type
     if old is not None and old is not _ABSENT:
         if isinstance(old, str):
             return value.text
@@ -139,7 +142,7 @@ class Model:
         return cls(data, locate(data), containers)
 
     def select(self, selector: str | None) -> list[dict]:
-        everyone = [r for group in self.groups for r in group]
+        everyone = [r for group in self.groups for r in group if isinstance(r, dict)]  # as taskpatch: mappings only
         if selector is None:
             return everyone
         glob = any(c in selector for c in "*?[")

@@ -35,7 +35,8 @@ from taskpatch.spec_ast import ArgsSpec, EnvSpec, Index, ItemFilter, Key, SetSpe
 from taskpatch.spec_parser import parse_args, parse_env, parse_override
 from taskpatch.verify import VerificationError
 
-from .generate import Config, gen_config, gen_specs
+from .generate import Config, gen_config, gen_specs, render_choices
+from .gotemplate import render as render_template
 from .model import Model, Refused, SpecValue, Step
 
 PARSERS = {"env": parse_env, "set": parse_override, "unset": parse_override, "args": parse_args}
@@ -77,10 +78,14 @@ def same_unordered(a: Any, b: Any) -> bool:
 
 
 def resource_groups(data: Any, mlapp: bool) -> list[tuple[tuple[Any, ...], list[dict]]]:
-    if mlapp:
-        return [(("spec", "tasks", i, "resources"), t["resources"]) for i, t in enumerate(data["spec"]["tasks"])
-                if isinstance(t.get("resources"), list)]
-    return [(("resources",), data["resources"])]
+    """The resource lists, as taskpatch finds them (none where a rendering lost them)."""
+    try:
+        if mlapp:
+            return [(("spec", "tasks", i, "resources"), t["resources"]) for i, t in enumerate(data["spec"]["tasks"])
+                    if isinstance(t.get("resources"), list)]
+        return [(("resources",), data["resources"])] if isinstance(data["resources"], list) else []
+    except (TypeError, KeyError, AttributeError):
+        return []
 
 
 def to_model_step(step: Any) -> Step:
@@ -146,7 +151,7 @@ def check_locality(config: Config, source: str, output: str, touched: list[tuple
     nl = config.style.newline
     old_lines = source[len(config.style.bom):].split(nl)
     new_lines = output[len(config.style.bom):].split(nl)
-    tags = [(path, bool(text.strip()) and not text.lstrip().startswith("#")) for text, path in config.lines]
+    tags = [(path, bool(text.strip()) and not text.lstrip().startswith(("#", "{{"))) for text, path in config.lines]
     tags += [((), False)] * (len(old_lines) - len(tags))
     opcodes = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
     # A key deleted and added again comes back at the end of its mapping,
@@ -211,9 +216,11 @@ def run_cli(text: str, specs: list[tuple[str, str]], render: bool) -> tuple[int,
         return code, err.getvalue(), after
 
 
-def patch(text: str, specs: list[Any], render: bool) -> str:
+def patch(text: str, specs: list[Any], render: bool, warnings: list[str] | None = None) -> str:
     document = taskpatch.loads(text)
     document.apply(specs + ([taskpatch.document.render_spec()] if render else []))
+    if warnings is not None:
+        warnings += document.warnings
     return document.text
 
 
@@ -221,8 +228,11 @@ def run_case(seed: int, cli_every: int = 4) -> Outcome:
     rng = random.Random(seed)
     config = gen_config(rng)
     source = config.text
+    renders = render_choices(rng, config.template_vars) if config.template else [{}]
     try:
-        data = ruamel_load(source)
+        # A template's data is its rendering: the first choice (every
+        # condition on) gives the names; each choice is checked below.
+        data = ruamel_load(render_template(source, renders[0]) if config.template else source)
     except Exception as exc:  # noqa: BLE001 - the generator's own slip: not a taskpatch case
         return Outcome(seed, "skipped", checks=[f"generator wrote invalid YAML: {exc}"])
     groups = resource_groups(data, config.mlapp)
@@ -249,8 +259,9 @@ def run_case(seed: int, cli_every: int = 4) -> Outcome:
         expected_refusal = str(exc)
     either = config.anchors or config.template  # the model does not predict every refusal there
 
+    warnings: list[str] = []
     try:
-        output = patch(source, specs, render)
+        output = patch(source, specs, render, warnings)
     except VerificationError as exc:
         return report(f"verification refused the patched text: {exc}")
     except taskpatch.TaskpatchError as exc:
@@ -267,10 +278,16 @@ def run_case(seed: int, cli_every: int = 4) -> Outcome:
         import traceback
 
         return report(f"crash: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
-    if expected_refusal is not None:
+    if expected_refusal is not None and not config.template:
         return report(f"taskpatch patched, the model refuses ({expected_refusal})", output)
 
     # 1. meaning
+    if config.template:
+        problem = check_renders(source, output, renders, specs, render, config.mlapp, warnings)
+        if problem:
+            return report(problem, output)
+        return finish(seed, config, source, output, specs, render, expected, report, cli_every, spec_texts,
+                      groups, templated=True)
     try:
         read = ruamel_load(output)
     except Exception as exc:  # noqa: BLE001
@@ -284,6 +301,41 @@ def run_case(seed: int, cli_every: int = 4) -> Outcome:
             return report(f"PyYAML cannot read the output: {exc}", output)
         if not same_unordered(read_11, expected):
             return report(f"PyYAML reads the output unlike the model {first_difference(read_11, expected)}", output)
+    return finish(seed, config, source, output, specs, render, expected, report, cli_every, spec_texts, groups)
+
+
+def check_renders(source: str, output: str, renders: list[dict[str, Any]], specs: list[Any], render: bool,
+                  mlapp: bool, warnings: list[str]) -> str | None:
+    """For each choice of template values: rendering the output gives what the
+    model gives on the rendered input."""
+    if any("only when that branch renders" in w for w in warnings):
+        return None  # a key added inside one branch: taskpatch said so
+    for values in renders:
+        try:
+            data = ruamel_load(render_template(source, values))
+        except Exception:  # noqa: BLE001 - this rendering is not YAML (the generator's doing)
+            continue
+        expected = copy.deepcopy(data)
+        groups = [rs for _, rs in resource_groups(expected, mlapp)]
+        if not groups:
+            continue
+        try:
+            apply_model(Model(expected, groups), specs, render)
+        except Refused:
+            continue
+        try:
+            read = ruamel_load(render_template(output, values))
+        except Exception as exc:  # noqa: BLE001
+            return f"the output rendered with {values} does not parse: {exc}"
+        if not same_unordered(read, expected):
+            return f"the output rendered with {values} differs from the model {first_difference(read, expected)}"
+    return None
+
+
+def finish(seed: int, config: Config, source: str, output: str, specs: list[Any], render: bool, expected: Any,
+           report: Any, cli_every: int, spec_texts: list[tuple[str, str]],
+           groups: list[tuple[tuple[Any, ...], list[dict]]], templated: bool = False) -> Outcome:
+    """Checks 2 to 4, once the meaning is right."""
     # 2. locality and kept style
     problem = check_locality(config, source, output, touched_paths(specs, groups, render))
     if problem:
