@@ -244,6 +244,8 @@ class Applier:
     def replace_inline(self, node: Node, new: str, key: Node | None, key_col: int) -> None:
         """Put the one-piece text ``new`` in ``node``'s place."""
         text = self.text
+        if key is not None:
+            self.colon_end(key, node)  # an explicit `? key` with no `:` has no place for a value
         if node.start == node.end and text[node.start - 1 : node.start] in (":", "-"):
             # A null written as nothing (`key:`, a bare `-`): not glued on.
             self.edits.append((node.start, node.end, " " + new, 0))
@@ -428,7 +430,7 @@ class Applier:
             else:
                 self.sequence(change)
         if self.emptied:
-            self.parents = _parents(self.index)
+            self.parents = self.index.parents()
             for node, empty in self.emptied:
                 self.empty_collection(node, empty)
         self.keep_block_scalar_at_end()
@@ -490,15 +492,15 @@ class Applier:
 
 
 def _last_leaf(index: YamlIndex, before: int) -> Node | None:
-    """The last node that ends at or before offset ``before``, as deep as it goes."""
+    """The deepest last node that ends at or before offset ``before``."""
     node: Node | None = next((r for r in reversed(index.roots) if r is not None and r.start < before), None)
     while isinstance(node, (Mapping, Sequence)):
         children = node.values if isinstance(node, Mapping) else node.items
-        kept = [child for child in children if child.end <= before]
-        if not kept:
+        started = [child for child in children if child.start < before]
+        if not started:
             break
-        node = kept[-1]
-    return node
+        node = started[-1]
+    return node if node is not None and node.end <= before else None
 
 
 def _block_header(text: str, node: Node | None) -> tuple[int, str] | None:
@@ -507,25 +509,6 @@ def _block_header(text: str, node: Node | None) -> tuple[int, str] | None:
         return None
     match = re.compile(r"[|>][-+0-9]*").search(text, node.start)
     return None if match is None else (match.start(), match.group())
-
-
-def _parents(index: YamlIndex) -> dict[int, tuple[Node, Node | None]]:
-    """Each collection's parent and key (None for an item), found once."""
-    found: dict[int, tuple[Node, Node | None]] = {}
-    stack: list[Node] = [r for r in index.roots if r is not None]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Mapping):
-            for key, value in zip(node.keys, node.values):
-                if isinstance(value, (Mapping, Sequence)):
-                    found[id(value)] = (node, key)
-                    stack.append(value)
-        elif isinstance(node, Sequence):
-            for item in node.items:
-                if isinstance(item, (Mapping, Sequence)):
-                    found[id(item)] = (node, None)
-                    stack.append(item)
-    return found
 
 
 class _ReplacedSpans:

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Iterator
 from .applier import Writer, apply_plan
 from .errors import PlanErrors, SpecRef, TaskpatchError
 from .files import read_text
-from .plan import Plan
+from .plan import Plan, replacements
 from .locate import to_data
 from .planner import make_plan, python_to_new
 from .spec_ast import ArgsReplace, RenderSpec, Selector, Span, Spec
@@ -114,10 +114,13 @@ class Document:
         index = self.index()
         writer = Writer(index)
         body = index.source
+        copies = {id(alias): python_to_new(to_data(alias.target)) for alias in aliases}
         for alias in sorted(aliases, key=lambda a: a.start, reverse=True):
-            copy = writer.flow(python_to_new(to_data(alias.target)))
-            body = body[: alias.start] + copy + body[alias.end :]
-        self._body, self._index = body, None
+            body = body[: alias.start] + writer.flow(copies[id(alias)]) + body[alias.end :]
+        new_index = None
+        if self.verify:  # the copies, read back, are the anchored values where the aliases were
+            new_index = verify_text(index, Plan((), replacements(index, aliases, copies)), body, self.path)
+        self._body, self._index = body, new_index
 
     # -- the mlboardclient-shaped API -----------------------------------------------
     def apply_env(self, envs: Iterable[str]) -> Plan:
@@ -187,13 +190,15 @@ def loads(text: str, **options: Any) -> Document:
 
 def patch_text(text: str, env: Iterable[str] = (), overrides: Iterable[str] = (), args: Iterable[str] = (),
                render: bool = False, task: str | None = None, resources: str | None = None,
-               template: bool | None = None, copy_aliases: bool = False) -> str:
-    """Apply env, override and args specs in one pass; return the new text."""
+               template: bool | None = None, copy_aliases: bool = False, verify: bool = True) -> str:
+    """Apply env, override and args specs in one pass; return the new text
+    (read back and checked against the plan first, unless ``verify=False``)."""
     specs: list[Spec] = [parse_env(e, "env") for e in env]
     specs += [parse_override(o, "overrides") for o in overrides]
     specs += [parse_args(a, "args") for a in args]
     if render:
         specs.append(render_spec())
-    document = Document(text, task=task, resources=resources, template=template, copy_aliases=copy_aliases)
+    document = Document(text, task=task, resources=resources, template=template, copy_aliases=copy_aliases,
+                        verify=verify)
     document.apply(specs)
     return document.text

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Sequence as Sequence_, Union
 
 from .errors import SpecRef
-from .yaml_index import Mapping, Sequence
+from .yaml_index import Mapping, Node, Sequence, YamlIndex
 
 REPLACE = "replace"
 INSERT = "insert"
@@ -85,3 +85,25 @@ class Plan:
     @property
     def is_noop(self) -> bool:
         return not self.changes and not self.records
+
+
+def replacements(index: YamlIndex, nodes: Sequence_[Node], values: dict[int, Any]) -> tuple[Change, ...]:
+    """Plan changes saying that each of ``nodes`` now holds ``values[id(node)]``:
+    how a text-level rewrite (a copied alias, an expanded variable) tells
+    the verifier what the new text must read as."""
+    parents = index.parents()
+    mappings: dict[int, list[tuple[Any, str, Any]]] = {}
+    sequences: dict[int, list[tuple[int, Any]]] = {}
+    owners: dict[int, Any] = {}
+    for node in nodes:
+        parent, key = parents[id(node)]
+        owners[id(parent)] = parent
+        if isinstance(parent, Mapping):
+            i = next(j for j, value in enumerate(parent.values) if value is node)
+            mappings.setdefault(id(parent), []).append(((getattr(key, "value", None), i), REPLACE, values[id(node)]))
+        else:
+            i = next(j for j, item in enumerate(parent.items) if item is node)  # type: ignore[attr-defined]
+            sequences.setdefault(id(parent), []).append((i, values[id(node)]))
+    changes: list[Change] = [MappingChange(owners[k], tuple(v)) for k, v in mappings.items()]
+    changes += [SequenceChange(owners[k], tuple(sorted(v)), frozenset(), ()) for k, v in sequences.items()]
+    return tuple(changes)

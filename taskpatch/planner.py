@@ -207,7 +207,7 @@ class _Slot:
             entries = self.planner.map_edit(container)
             i = _position(container, key)
             if i is not None:
-                self.planner.check_unshared(container.values[i])  # `cpu: &c 1`, used elsewhere as *c
+                self.planner.check_removable(container.values[i])  # `cpu: &c 1`, used elsewhere as *c
                 self.planner.note_branch(container.keys[i], key, "set")
             else:
                 self.planner.note_branch(container, key, "added")
@@ -218,6 +218,7 @@ class _Slot:
             if where == "new":
                 items.appended[i] = value
             else:
+                self.planner.check_removable(container.items[i])
                 items.replaced[i] = value
 
     def delete(self) -> None:
@@ -232,7 +233,7 @@ class _Slot:
             if i is None:
                 entries.actions.pop(key, None)
             else:
-                self.planner.check_unshared(container.values[i])
+                self.planner.check_removable(container.values[i])
                 self.planner.note_branch(container.keys[i], key, "deleted")
                 entries.actions[key] = (DELETE, None)
         else:
@@ -241,6 +242,7 @@ class _Slot:
             if where == "new":
                 del items.appended[i]
             else:
+                self.planner.check_removable(container.items[i])
                 items.replaced.pop(i, None)
                 items.deleted.add(i)
 
@@ -310,6 +312,22 @@ class Planner:
         self.forked = False  # has this resource's edit gone into every branch of a templated key?
 
     # -- overlay bookkeeping --------------------------------------------------
+    def check_removable(self, node: Any) -> None:
+        """Refuse to replace or delete a value that defines an anchor an
+        alias elsewhere still uses (it would be left dangling), or that lies
+        inside a shared anchor."""
+        self.check_unshared(node)
+        found = self.index.used_elsewhere(node) if isinstance(node, (Scalar, Mapping, Sequence)) else None
+        if found is not None:
+            anchored, users = found
+            where = ", ".join(str(u.line + 1) for u in users)
+            raise PathError(
+                f"this value defines &{anchored.anchor} (line {self.index.line_of(anchored.start) + 1}), which "
+                f"*{anchored.anchor} uses at line {where}; replacing or deleting it would leave that alias "
+                "dangling, so move the anchor or replace the alias first",
+                file=self.file, line=node.line + 1, column=node.column + 1,
+            )
+
     def check_unshared(self, node: Any) -> None:
         """Refuse to change a node that an alias elsewhere shares."""
         if not isinstance(node, (Scalar, Mapping, Sequence)):

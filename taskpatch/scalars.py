@@ -155,13 +155,20 @@ class NewScalar:
 
 
 @dataclass(frozen=True)
-class AppendedScalar(NewScalar):
-    """A string scalar of the file with ``suffix`` added to its end (render).
-
-    ``value`` is the whole new string; the applier may write just the suffix
-    into ``base``, keeping its style, line breaks and comment."""
+class InPlaceScalar(NewScalar):
+    """A string scalar of the file, ``base``, edited in its own text, so that
+    what it holds besides the edit (template markup, say) stays. ``value``
+    is the whole new string."""
 
     base: Any = None
+
+
+@dataclass(frozen=True)
+class AppendedScalar(InPlaceScalar):
+    """``base`` with ``suffix`` added to its end (args strings, render): the
+    applier may write just the suffix, keeping its style, line breaks and
+    comment."""
+
     suffix: str = ""
 
 

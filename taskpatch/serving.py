@@ -13,6 +13,9 @@ import re
 from typing import Any, Mapping as MappingType
 
 from .document import Document, render_spec
+from .plan import Plan, replacements
+from .scalars import InPlaceScalar
+from .verify import verify_text
 from .errors import NotATaskConfigError, SelectorError, SpecRef, ValueTypeError, did_you_mean
 from .render import shell_word
 from .spec_ast import EnvSpec, Key, Selector, SetSpec, Span, Spec, Value
@@ -31,7 +34,7 @@ class MissingVariableError(ValueTypeError):
 
 def serve(text: str, *, serving: str, task: str, build: str | None = None,
           variables: MappingType[str, str] | None = None, expand: bool = False, path: str | None = None,
-          template: bool | None = None) -> Document:
+          template: bool | None = None, verify: bool = True) -> Document:
     """The serving config for ``task`` from the ``serving`` entry of an MLApp.
 
     ``variables`` (for example ``model_path``) become env entries, or, with
@@ -57,9 +60,19 @@ def serve(text: str, *, serving: str, task: str, build: str | None = None,
         # Substitute in the text itself: the command keeps its style, its
         # line breaks and any template markup; only the references change.
         source = _expand_in_text(index.source, command, variables)
-        index = build_index(source, path, template)
+        if verify:  # ...and it must read as the command with the values substituted
+            scalars = [n for n in (command.items if isinstance(command, Sequence) else [command])
+                       if isinstance(n, Scalar)]
+            expanded = {id(n): InPlaceScalar(_REFERENCE.sub(lambda m: _substitute(m, variables), n.value), None, n)
+                        for n in scalars}
+            index = verify_text(index, Plan((), replacements(index, scalars, expanded)), source, path)
+        else:
+            index = build_index(source, path, template)
         entry = _pick(_mlapp(index, path), "serving", serving, path)
-    document = Document(_entry_text(index, entry), path=path, resources="$", template=template)
+    entry_text = _entry_text(index, entry)
+    if verify:  # the cut-out entry reads as the entry did in the project file
+        verify_text(index, Plan((), ()), entry_text, path, roots=[entry])
+    document = Document(entry_text, path=path, resources="$", template=template, verify=verify)
     specs: list[Spec] = [_set("taskName", task)]
     if build is not None:
         specs.append(_set("build", build))
@@ -127,11 +140,16 @@ def _expand_in_text(text: str, command: Node, variables: MappingType[str, str]) 
                   '"': lambda v: v.replace("\\", "\\\\").replace('"', '\\"')}.get(scalar.style or "", lambda v: v)
 
         def substitute(match: re.Match[str]) -> str:
-            name = match.group(1) or match.group(2)
-            return escape(shell_word(variables[name])) if name in variables else match.group(0)
+            return escape(_substitute(match, variables))
 
         text = text[: scalar.start] + _REFERENCE.sub(substitute, text[scalar.start : scalar.end]) + text[scalar.end :]
     return text
+
+
+def _substitute(match: re.Match[str], variables: MappingType[str, str]) -> str:
+    """A `$var`/`${var}` reference's value as one shell word, if given."""
+    name = match.group(1) or match.group(2)
+    return shell_word(variables[name]) if name in variables else match.group(0)
 
 
 def _everything() -> Selector:

@@ -20,7 +20,8 @@ from .planner import MISSING, make_plan, matching, same_scalar, typed_value
 from .scalars import NewScalar, core_resolve
 from .spec_ast import ArgsSpec, Key, Selector, Span, Spec, Value
 from .spec_parser import parse_args, value_of
-from .yaml_index import Mapping, Scalar, Sequence, YamlIndex
+from .verify import verify_scalar, verify_text
+from .yaml_index import Mapping, Scalar, Sequence, YamlIndex, split_bom
 
 # Grid values are split at commas; `\,` is a comma inside a value.
 _UNESCAPED_COMMA = re.compile(r"(?<!\\),")
@@ -120,12 +121,13 @@ class _Template:
     the two paths give the same bytes.
     """
 
-    def __init__(self, segments: list[str], holes: list[_Hole], writer: Writer) -> None:
-        self.segments, self.holes, self.writer = segments, holes, writer
+    def __init__(self, segments: list[str], holes: list[_Hole], writer: Writer, file: str | None,
+                 verify: bool) -> None:
+        self.segments, self.holes, self.writer, self.file, self.verify = segments, holes, writer, file, verify
 
     @classmethod
     def build(cls, index: YamlIndex, specs: list[ArgsSpec], task: str | None, resources: str | None,
-              file: str | None) -> _Template | None:
+              file: str | None, verify: bool = True) -> _Template | None:
         try:
             groups = find_groups(index, task=task, resources=resources, file=file)
         except TaskpatchError:
@@ -156,9 +158,12 @@ class _Template:
         trace: dict[str, tuple[str | None, bool, str]] = {f"tpHole{n}x{id(index) % 9973}": (None, False, "")
                                                          for n in range(len(holes))}
         try:
-            text = apply_plan(index, make_plan(index, list(marked), task=task, resources=resources, file=file), trace)
+            plan = make_plan(index, list(marked), task=task, resources=resources, file=file)
+            text = apply_plan(index, plan, trace)
         except TaskpatchError:
             return None
+        if verify:  # read back like any patched text; each value put in a hole is checked in render
+            verify_text(index, plan, text, file)
         found = []
         for hole, (style, flow, written) in zip(holes, trace.values()):
             if not written or text.count(written) != 1:
@@ -171,7 +176,7 @@ class _Template:
             segments.append(text[last:start])
             last = start + length
         segments.append(text[last:])
-        return cls(segments, [hole for _, _, hole in found], Writer(index))
+        return cls(segments, [hole for _, _, hole in found], Writer(index), file, verify)
 
     def render(self, specs: list[ArgsSpec]) -> str:
         """The variant's text; raises what the planner would on a bad value."""
@@ -189,6 +194,8 @@ class _Template:
                     text = hole.original
                 else:
                     text = scalar(new, hole.style, hole.flow)
+                    if self.verify:
+                        verify_scalar(text, new, hole.flow, self.file)
                 hole.written[value.text, value.quoted] = text
             parts.append(text)
             parts.append(segment)
@@ -222,21 +229,23 @@ def _hole(spec: ArgsSpec, resource: Resource, index: YamlIndex) -> _Hole | None:
 
 def variants(text: str, transforms: Any = None, grid: SequenceType[str] | None = None, render: bool = False, *,
              task: str | None = None, resources: str | None = None, path: str | None = None,
-             template: bool | None = None) -> Iterator[tuple[Params, str]]:
+             template: bool | None = None, verify: bool = True) -> Iterator[tuple[Params, str]]:
     """Yield ``(params, text)`` for every variant of ``text``: each of the
     ``parallel_run``-style ``transforms`` with each point of the ``grid``
-    (``["worker.lr=0.1,0.01", ...]``), as args specs; ``render`` folds them in."""
+    (``["worker.lr=0.1,0.01", ...]``), as args specs; ``render`` folds them in.
+    Every variant is read back and checked against its plan (``verify``)."""
     document = Document(text, path=path, task=task, resources=resources, template=template)
     index = document.index()  # the one parse
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    bom = split_bom(text)[0]
     templates: dict[tuple, _Template | None] = {}
     for choice in combinations(transforms, grid):
         specs: list[Spec] = [spec for _, spec, _ in choice]
         params = {name: value for name, _, value in choice}
         shape = tuple((s.selector.pattern, s.key.name if s.key else None) for s in specs)  # type: ignore[union-attr]
         if not render and shape not in templates:
-            templates[shape] = _Template.build(index, specs, task, resources, path)  # type: ignore[arg-type]
-        fast = None if render else templates[shape]
+            templates[shape] = _Template.build(index, specs, task, resources, path,  # type: ignore[arg-type]
+                                               verify)
+        fast = templates.get(shape)
         if fast is not None:
             try:
                 yield params, bom + fast.render(specs)  # type: ignore[arg-type]
@@ -246,4 +255,7 @@ def variants(text: str, transforms: Any = None, grid: SequenceType[str] | None =
         if render:
             specs.append(render_spec())
         plan = make_plan(index, specs, task=task, resources=resources, file=path)
-        yield params, bom + apply_plan(index, plan)
+        body = apply_plan(index, plan)
+        if verify:
+            verify_text(index, plan, body, path)
+        yield params, bom + body

@@ -31,7 +31,7 @@ from typing import Any
 
 from .errors import TaskpatchError
 from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
-from .scalars import AppendedScalar, NewScalar, scalar_value
+from .scalars import InPlaceScalar, NewScalar, scalar_value
 from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex, build_index
 
 # What masking leaves where an action was: underscores inline, `#~~~` for a
@@ -78,8 +78,10 @@ def _same(expected: Any, actual: Any) -> bool:
 
 
 class _Checker:
-    def __init__(self, old: YamlIndex, plan: Plan, new: YamlIndex, file: str | None) -> None:
+    def __init__(self, old: YamlIndex, plan: Plan, new: YamlIndex, file: str | None,
+                 roots: list[Node | None] | None = None) -> None:
         self.old, self.new, self.file = old, new, file
+        self.roots = old.roots if roots is None else roots  # the old nodes the new documents stand for
         self.map_changes: dict[int, MappingChange] = {}
         self.seq_changes: dict[int, SequenceChange] = {}
         for change in plan.changes:
@@ -115,7 +117,7 @@ class _Checker:
         data = value.value
         templated = self.old.template is not None and (
             (isinstance(data, str) and "{{" in data)
-            or (isinstance(value, AppendedScalar) and isinstance(value.base, Scalar)
+            or (isinstance(value, InPlaceScalar) and isinstance(value.base, Scalar)
                 and self.old.template.touches_markup(value.base.start, value.base.end))
         )
         return ("template", _canonical(str(data))) if templated else data
@@ -168,7 +170,7 @@ class _Checker:
 
     # -- the walk ---------------------------------------------------------------------
     def check(self) -> None:
-        old_roots, new_roots = self.old.roots, self.new.roots
+        old_roots, new_roots = self.roots, self.new.roots
         if len(old_roots) != len(new_roots):
             raise self.fail(None, f"{len(old_roots)} documents", f"{len(new_roots)}")
         # An explicit stack, not recursion: configs may nest deeper than
@@ -231,9 +233,11 @@ class _Checker:
 
         source = self.old.source
         removed = sorted(self.replaced_spans())
+        spans = [(r.start, r.end) for r in self.roots if r is not None]
+        first, last = (spans[0][0], spans[-1][1]) if self.roots is not self.old.roots and spans else (0, len(source))
         kept = []
         for start, end in self.old.template.actions:  # type: ignore[union-attr]
-            if not any(s <= start and end <= e for s, e in removed):
+            if first <= start and end <= last and not any(s <= start and end <= e for s, e in removed):
                 kept.append(source[start:end])
         written = "\n".join(self.new_strings())
         new_source = self.new.source
@@ -257,10 +261,10 @@ class _Checker:
         for change in self.map_changes.values():
             node = change.node
             for key, kind, value in change.actions:
-                if kind == DELETE or (kind == REPLACE and not isinstance(value, AppendedScalar)):
+                if kind == DELETE or (kind == REPLACE and not isinstance(value, InPlaceScalar)):
                     spans += [(node.keys[i].start, node.values[i].end) for i in change.positions(key)]
         for seq in self.seq_changes.values():
-            replaced = [i for i, value in seq.replaced if not isinstance(value, AppendedScalar)]
+            replaced = [i for i, value in seq.replaced if not isinstance(value, InPlaceScalar)]
             spans += [(seq.node.items[i].start, seq.node.items[i].end) for i in [*seq.deleted, *replaced]]
         return spans
 
@@ -296,9 +300,12 @@ def _kind(node: Any) -> str:
     return "a sequence"
 
 
-def verify_text(old: YamlIndex, plan: Plan, new_body: str, file: str | None) -> YamlIndex:
+def verify_text(old: YamlIndex, plan: Plan, new_body: str, file: str | None,
+                roots: list[Node | None] | None = None) -> YamlIndex:
     """Index ``new_body`` and check it against ``old`` with ``plan`` applied.
 
+    ``roots``: the old nodes that the new text's documents stand for (by
+    default every document of ``old``; ``serve`` cuts one entry out).
     Returns the new index (callers keep it instead of indexing again);
     raises ``VerificationError`` when the text does not parse or reads back
     differently."""
@@ -308,5 +315,23 @@ def verify_text(old: YamlIndex, plan: Plan, new_body: str, file: str | None) -> 
         where = f" at {exc.line}:{exc.column}" if exc.line is not None else ""
         raise VerificationError(f"the patched text would not parse{where} ({exc.message})", file=file,
                                 line=exc.line, column=exc.column) from None
-    _Checker(old, plan, new, file).check()
+    _Checker(old, plan, new, file, roots).check()
     return new
+
+
+def verify_scalar(written: str, expected: NewScalar, flow: bool, file: str | None) -> None:
+    """A scalar written on its own (a variant's value in its hole) reads
+    back as ``expected`` where it stands: in a flow collection or a block
+    mapping's value."""
+    probe = f"[{written}]" if flow else f"k: {written}\n"
+    try:
+        index = build_index(probe, file, template=False)
+    except TaskpatchError as exc:
+        raise VerificationError(f"the value {written!r} would not parse ({exc.message})", file=file) from None
+    root = index.roots[0] if index.roots else None
+    read = (root.items if isinstance(root, Sequence) else root.values if isinstance(root, Mapping) else [])
+    if len(read) != 1 or not isinstance(read[0], Scalar) or read[0].tag is not None or not _same(
+            expected.value, scalar_value(read[0].value, read[0].style, None)):
+        got = _kind(read[0]) if len(read) == 1 else f"{len(read)} values"
+        raise VerificationError(f"the value {written!r} would read back as {got}, not {_short(expected.value)}",
+                                file=file)

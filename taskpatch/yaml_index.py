@@ -163,6 +163,7 @@ class YamlIndex:
         # an edit inside one would change every user (DESIGN: fidelity).
         self.shared: list[tuple[Node, list[Node]]] = []
         self.newline = "\r\n" if "\r\n" in text else "\n"
+        self._parents: dict[int, tuple[Node, Node | None]] | None = None
 
     def sharing(self, node: Node) -> tuple[Node, list[Node]] | None:
         """The anchored node shared by aliases that ``node`` lies in, if any."""
@@ -170,6 +171,35 @@ class YamlIndex:
             if anchored.start <= node.start and node.end <= anchored.end:
                 return anchored, users
         return None
+
+    def used_elsewhere(self, node: Node) -> tuple[Node, list[Node]] | None:
+        """An anchor defined inside ``node`` that an alias outside it uses:
+        removing ``node`` would leave that alias dangling."""
+        for anchored, users in self.shared:
+            if node.start <= anchored.start and anchored.end <= node.end:
+                outside = [u for u in users if not node.start <= u.start < node.end]
+                if outside:
+                    return anchored, outside
+        return None
+
+    def parents(self) -> dict[int, tuple[Node, Node | None]]:
+        """id(node) -> (its parent, its key node, or None for an item), for
+        every node below a root. Walked on first use: few runs need it."""
+        if self._parents is None:
+            found: dict[int, tuple[Node, Node | None]] = {}
+            stack: list[Node] = [r for r in self.roots if r is not None]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, Mapping):
+                    for key, value in zip(node.keys, node.values):
+                        found[id(value)] = (node, key)
+                        stack.append(value)
+                elif isinstance(node, Sequence):
+                    for item in node.items:
+                        found[id(item)] = (node, None)
+                        stack.append(item)
+            self._parents = found
+        return self._parents
 
     def properties(self, node: Node) -> str:
         """A collection's `&anchor` and `!tag` as written (comments dropped), or ""."""

@@ -17,7 +17,17 @@ from ..document import Document
 from ..errors import InputOutputError, SelectorError, TaskpatchError
 from ..files import TARGETS_FILE_NAME as FILE_NAME
 from ..files import read_text, write_atomic
-from .common import EXIT_BAD_INPUT, EXIT_CHANGED, EXIT_OK, colourise, unified_diff, write_stdout
+from ..verify import VerificationError
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_CHANGED,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    add_verify_option,
+    colourise,
+    unified_diff,
+    write_stdout,
+)
 
 if TYPE_CHECKING:
     from ..targets import Target
@@ -35,24 +45,26 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="build N targets at a time")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 after rewriting stale outputs")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
+    add_verify_option(parser)
     parser.set_defaults(run=run)
 
 
-def generate(target: Target) -> str:
+def generate(target: Target, verify: bool = True) -> str:
     """The output's text: the source with the target's specs applied."""
     text = read_text(target.source)
     document = Document(text, path=os.path.relpath(target.source), task=target.task, resources=target.resources,
-                        template=target.template)
+                        template=target.template, verify=verify)
     document.apply(list(target.specs))
     return document.text
 
 
-def _generate_or_error(target: Target) -> tuple[str, str | None]:
-    """For worker processes: errors come back as their one-line text."""
+def _generate_or_error(target: Target, verify: bool) -> tuple[str, str | None, bool]:
+    """For worker processes: errors come back as their one-line text (and
+    whether it is a verification failure, an internal error)."""
     try:
-        return generate(target), None
+        return generate(target, verify), None, False
     except TaskpatchError as exc:
-        return "", str(exc)
+        return "", str(exc), isinstance(exc, VerificationError)
 
 
 def _pick(names: list[str], given: str | None) -> tuple[str, list[str]]:
@@ -108,15 +120,15 @@ def run(options: argparse.Namespace) -> int:
         from concurrent.futures import ProcessPoolExecutor  # only -j pays for it
 
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
-            results = list(pool.map(_generate_or_error, targets))
-        errors = [error for _, error in results if error]
+            results = list(pool.map(_generate_or_error, targets, [options.verify] * len(targets)))
+        errors = [error for _, error, _ in results if error]
         for error in errors:
             print(error, file=sys.stderr)
         if errors:
-            return EXIT_BAD_INPUT
-        texts = [text for text, _ in results]
+            return EXIT_INTERNAL if any(internal for _, _, internal in results) else EXIT_BAD_INPUT
+        texts = [text for text, _, _ in results]
     else:
-        texts = [generate(t) for t in targets]
+        texts = [generate(t, options.verify) for t in targets]
     stale = []
     for target, text in zip(targets, texts):
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..files import read_text, write_atomic
-from .common import EXIT_OK, add_template_option, template_mode, warn, write_stdout
+from .common import EXIT_OK, add_template_option, add_verify_option, template_mode, warn, write_stdout
 from .info import parse_pairs
 
 # From a task-info file only the serving variables are taken; other keys
@@ -26,6 +26,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="substitute the variables into the command instead of binding them as env")
     parser.add_argument("-O", "--output", metavar="OUT", help="write the result to OUT (atomically)")
     add_template_option(parser)
+    add_verify_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -39,7 +40,8 @@ def run(options: argparse.Namespace) -> int:
         variables.update({k: str(info[k]) for k in INFO_KEYS if k in info})
     variables.update(parse_pairs(options.var, "--var"))
     document = serve(read_text(options.file), serving=options.serving, task=options.task, build=options.build,
-                     variables=variables, expand=options.expand, path=options.file, template=template_mode(options))
+                     variables=variables, expand=options.expand, path=options.file, template=template_mode(options),
+                     verify=options.verify)
     for warning in document.warnings:
         warn(warning)
     if options.output:

@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import InputOutputError
 from ..files import read_text, write_atomic
 from ..yaml_index import yaml_syntax_error
-from .common import EXIT_OK, add_location_options, template_mode
+from .common import EXIT_OK, add_location_options, add_verify_option, template_mode
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -23,6 +23,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("-d", "--outdir", required=True, metavar="OUTDIR", help="where the variant files go")
     parser.add_argument("--render", action="store_true", help="fold args into command in every variant")
     add_location_options(parser)
+    add_verify_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -45,7 +46,8 @@ def run(options: argparse.Namespace) -> int:
     text = read_text(options.file)
     stem = os.path.splitext(os.path.basename(options.file if options.file != "-" else "stdin"))[0]
     results = list(variants(text, transforms, options.grid, options.render, task=options.task,
-                            resources=options.resources, path=options.file, template=template_mode(options)))
+                            resources=options.resources, path=options.file, template=template_mode(options),
+                            verify=options.verify))
     try:
         os.makedirs(options.outdir, exist_ok=True)
     except OSError as exc:
