@@ -433,6 +433,8 @@ class Applier:
             self.parents = self.index.parents()
             for node, empty in self.emptied:
                 self.empty_collection(node, empty)
+        if self.index.template is not None:
+            self.edits = [self.whole_markup(edit) for edit in self.edits]
         self.keep_block_scalar_at_end()
         # At one offset, deeper inserts go first so nested lines stay nested.
         edits = sorted(self.edits, key=lambda e: (e[0], e[1], -e[3]))
@@ -451,6 +453,25 @@ class Applier:
             # that had no final newline must still end without one.
             result = result[: -2 if result.endswith("\r\n") else -1]
         return result
+
+    def whole_markup(self, edit: Edit) -> Edit:
+        """A removal takes template blocks whole: stretched over the {{ end }}
+        lines of blocks it opens, refused where it would take half of one."""
+        start, end, new, depth = edit
+        if start == end:
+            return edit
+        source = self.index.source
+        stretched = self.index.template.balanced_end(start, end, source)  # type: ignore[union-attr]
+        if stretched is None:
+            line = source.count("\n", 0, start)
+            raise ValueTypeError(
+                "this edit would remove part of a template {{ if }}/{{ else }}/{{ end }} block and leave the rest; "
+                "edit the template by hand here", line=line + 1, column=start - source.rfind("\n", 0, start))
+        if stretched == end:
+            return edit
+        if source[end - 1 : end] == "\n":  # a removal of whole lines stays one
+            stretched = self.index.line_end(stretched)
+        return start, stretched, new, depth
 
     def keep_block_scalar_at_end(self) -> None:
         """A file without a final newline whose end moves: the block scalar

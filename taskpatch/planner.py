@@ -648,6 +648,12 @@ class Planner:
         for slot in self._walk(resource, spec.path, spec.source, create=False):
             old = slot.get()
             if old is MISSING:
+                merge = _merged_from(slot.container, slot.key) if isinstance(slot.container, Mapping) else None
+                if merge is not None:
+                    raise self._error(
+                        PathError, f"{slot.key!r} comes from <<: *{merge.anchor} (line {merge.line + 1}), so it "
+                        "cannot be deleted here; set it to another value instead, or remove the merge",
+                        spec.source, spec.path[-1].span, merge)
                 continue
             line = slot.line()
             slot.delete()
@@ -825,25 +831,36 @@ class Planner:
     def _render(self, spec: RenderSpec, resource: Resource) -> None:
         """Fold ``args`` into ``command`` and drop ``args``, as ``task.start()`` did.
 
-        In a template, ``args`` and ``command`` may each be written once per
-        {{ if }}/{{ else }} branch: each command gets the args its branch
-        renders with, and args that differ by branch cannot go into a
-        command that stands once."""
+        In a template, ``args`` and ``command`` may each be written inside
+        {{ if }} blocks. Each command gets the args that render with it,
+        provided that is the same whichever branches render; and args are
+        only dropped where a command took them. Anything else is refused
+        rather than guessed."""
         found = [(slot, self._live(slot.get(), spec.source, None)) for slot in self.slots(resource.node, "args")
                  if slot.get() is not MISSING]
-        found = [(slot, args) for slot, args in found if args]
-        if not found:
+        if not any(args for _, args in found):
             return  # as upstream: `if not r.get('args'): continue`
-        for command_slot in self.slots(resource.node, "command"):
+        commands = self.slots(resource.node, "command")
+        for args_slot, args in found:
+            if args and len(commands) == 1 and not self._encloses(commands[0], args_slot):
+                raise self._error(ValueTypeError, f"command (line {commands[0].line()}) is written inside a template "
+                                  f"block that args (line {args_slot.line()}) is outside of, so folding would lose "
+                                  "the args where that block does not render; fold them by hand", spec.source, None,
+                                  args_slot.get())
+        folded: list[_Slot] = []
+        for command_slot in commands:
             seen = [(slot, args) for slot, args in found if not self._exclusive(slot, command_slot)]
-            if any(args != seen[0][1] for _, args in seen[1:]):
+            if not any(args for _, args in seen):
+                continue
+            shared = len(seen) == 1 and self._encloses(seen[0][0], command_slot)
+            if not shared and any(args != seen[0][1] for _, args in seen[1:]) or len(seen) == 1 and not shared:
                 lines = ", ".join(str(slot.line()) for slot, _ in seen)
-                raise self._error(ValueTypeError, f"args differ between template branches (lines {lines}) but "
-                                  "command is written once; write command in each branch too", spec.source, None,
-                                  seen[1][0].get())
-            if seen:
-                self._fold(spec, resource, command_slot, seen[0][1], seen[0][0])
-        for args_slot, _ in found:
+                raise self._error(ValueTypeError, f"args (line {lines}) are written per template branch, and not "
+                                  f"the same in each, but command (line {command_slot.line()}) renders with all of "
+                                  "them; write command in each branch too", spec.source, None, seen[0][0].get())
+            self._fold(spec, resource, command_slot, seen[0][1], seen[0][0])
+            folded += [slot for slot, _ in seen if slot not in folded]
+        for args_slot in folded:
             old_args = args_slot.get()
             args_slot.delete()
             if isinstance(old_args, Node):
@@ -854,6 +871,14 @@ class Planner:
     def _exclusive(self, a: _Slot, b: _Slot) -> bool:
         """Do two slots of one mapping sit in different branches of a template block?"""
         return self.index.template is not None and self.alternatives([_slot_anchor(a), _slot_anchor(b)])
+
+    def _encloses(self, outer: _Slot, inner: _Slot) -> bool:
+        """Does ``outer`` render whenever ``inner`` does (its branch encloses inner's)?"""
+        template = self.index.template
+        if template is None:
+            return True
+        a, b = template.branch_at(_slot_anchor(outer).start), template.branch_at(_slot_anchor(inner).start)
+        return b[: len(a)] == a
 
     def _fold(self, spec: RenderSpec, resource: Resource, command_slot: _Slot, args: Any, args_slot: _Slot) -> None:
         """Append ``args`` to the command at ``command_slot``, in its form."""

@@ -122,9 +122,48 @@ class TemplateInfo:
             line += 1
         return pos
 
+    def balanced_end(self, start: int, end: int, text: str) -> int | None:
+        """Where a removal of ``[start, end)`` must end so that the markup it
+        takes is whole: stretched over the directive lines that close the
+        blocks it opens (a mapping whose last entries sit in an {{ if }}).
+        None when it would take part of a block opened before it (an
+        {{ else }} or {{ end }} without its {{ if }})."""
+        i = bisect.bisect_left(self.actions, (start, 0))
+        depth = 0
+        while i < len(self.actions) and self.actions[i][0] < end:
+            depth = _depth_after(depth, text[self.actions[i][0] : self.actions[i][1]])
+            if depth < 0:
+                return None
+            i += 1
+        while depth > 0:
+            if i >= len(self.actions) or self.line_of(self.actions[i][0]) not in self.directive_lines:
+                return None  # the block closes on a line with other content
+            depth = _depth_after(depth, text[self.actions[i][0] : self.actions[i][1]])
+            end = self.actions[i][1]
+            i += 1
+        # The rest of the last directive line goes too (more markup, spaces).
+        while i < len(self.actions) and self.line_of(self.actions[i][0]) == self.line_of(end - 1):
+            if _depth_after(1, text[self.actions[i][0] : self.actions[i][1]]) != 1:
+                return None
+            end = self.actions[i][1]
+            i += 1
+        return end
+
     def _open_at_start(self, line: int) -> int:
         """How many blocks are open where ``line`` starts."""
         return len(self.branches[line - 1]) if line > 0 else 0
+
+
+def _depth_after(depth: int, action: str) -> int:
+    """Block depth after ``action``: an opener adds one, an end takes one;
+    an else at depth 0 (splitting an outer block) gives -1."""
+    if _END.match(action):
+        return depth - 1
+    if _ELSE.match(action):
+        return depth if depth > 0 else -1
+    if _OPENERS.match(action):
+        return depth + 1
+    return depth
 
 
 def alternatives(a: Branch, b: Branch) -> bool:

@@ -232,11 +232,14 @@ class _Checker:
         from .template import find_actions
 
         source = self.old.source
-        removed = sorted(self.replaced_spans())
+        template = self.old.template
+        assert template is not None
+        # A replaced value takes the blocks it opens whole, {{ end }} lines and all.
+        removed = sorted((s, template.balanced_end(s, e, source) or e) for s, e in self.replaced_spans())
         spans = [(r.start, r.end) for r in self.roots if r is not None]
         first, last = (spans[0][0], spans[-1][1]) if self.roots is not self.old.roots and spans else (0, len(source))
         kept = []
-        for start, end in self.old.template.actions:  # type: ignore[union-attr]
+        for start, end in template.actions:
             if first <= start and end <= last and not any(s <= start and end <= e for s, e in removed):
                 kept.append(source[start:end])
         written = "\n".join(self.new_strings())

@@ -80,7 +80,7 @@ class Style:
 class Config:
     lines: list[tuple[str, Path]] = field(default_factory=list)
     style: Style = field(default_factory=Style)
-    mlapp: bool = False
+    layout: str = "task"  # "task", "mlapp" or "k8s" (see Layout)
     anchors: bool = False
     template: bool = False
     template_vars: dict[str, Any] = field(default_factory=dict)
@@ -262,16 +262,77 @@ def gen_resource(rng: random.Random, name: str) -> list[tuple[str, Any]]:
     return entries
 
 
-def gen_data(rng: random.Random) -> tuple[Any, bool]:
-    """The config as ("map"/"seq"/"scalar", ...) tuples; True for an MLApp."""
+K8S_CONTAINERS = "$.spec.template.spec.containers"
+
+
+@dataclass
+class Layout:
+    """What kind of file, and its documents as ("map", entries) trees."""
+
+    kind: str  # "task", "mlapp" or "k8s"
+    documents: list[Any]
+    anchors: bool = False  # aliases refer to anchored values: taskpatch may refuse an edit
+
+
+def gen_container(rng: random.Random, name: str) -> list[tuple[str, Any]]:
+    entries: list[tuple[str, Any]] = [("name", ("scalar", name)), ("image", ("scalar", "img:1"))]
+    if rng.random() < 0.7:
+        entries.append(("command", ("seq", [("scalar", w) for w in ["python", "x.py"][: rng.randint(1, 2)]])))
+    if rng.random() < 0.5:
+        entries.append(("args", ("seq", [("scalar", w) for w in ["--x", "1"][: rng.randint(0, 2)]])))
+    resource = dict(gen_resource(rng, name))
+    for key in ("env", "resources"):
+        if key in resource and rng.random() < 0.7:
+            entries.append((key, resource[key]))
+    return entries
+
+
+def gen_data(rng: random.Random) -> Layout:
+    """A task config (one or two documents), an MLApp or a Kubernetes Deployment."""
+    roll = rng.random()
     names = rng.sample(["worker", "ps", "eval", "chief", "w-1", "w-2"], rng.randint(1, 3))
-    resources = ("seq", [("map", gen_resource(rng, n)) for n in names])
-    if rng.random() < 0.25:
-        task = ("map", [("name", ("scalar", "train")), ("resources", resources)])
-        return ("map", [("kind", ("scalar", "MLApp")), ("metadata", ("map", [("name", ("scalar", "app"))])),
-                        ("spec", ("map", [("tasks", ("seq", [task]))]))]), True
+    if roll < 0.12:
+        containers = ("seq", [("map", gen_container(rng, n)) for n in names])
+        pod = ("map", [("containers", containers)])
+        spec = ("map", [("replicas", ("scalar", 1)), ("template", ("map", [("spec", pod)]))])
+        return Layout("k8s", [("map", [("apiVersion", ("scalar", "apps/v1")), ("kind", ("scalar", "Deployment")),
+                                       ("metadata", ("map", [("name", ("scalar", "d"))])), ("spec", spec)])])
+    resources = [("map", gen_resource(rng, n)) for n in names]
+    anchors = rng.random() < 0.15 and add_anchors(rng, resources)
+    if roll < 0.35:
+        task = ("map", [("name", ("scalar", "train")), ("resources", ("seq", resources))])
+        return Layout("mlapp", [("map", [("kind", ("scalar", "MLApp")),
+                                         ("metadata", ("map", [("name", ("scalar", "app"))])),
+                                         ("spec", ("map", [("tasks", ("seq", [task]))]))])], anchors)
     top = [("kind", ("scalar", "task"))] if rng.random() < 0.5 else []
-    return ("map", top + [("resources", resources)]), False
+    documents = [("map", top + [("resources", ("seq", resources))])]
+    if rng.random() < 0.12:  # a second document with its own resources
+        others = rng.sample(["worker", "ps", "eval"], rng.randint(1, 2))
+        documents.append(("map", [("resources", ("seq", [("map", gen_resource(rng, n)) for n in others]))]))
+    return Layout("task", documents, anchors)
+
+
+def add_anchors(rng: random.Random, resources: list[Any]) -> bool:
+    """Share something between resources: an anchored value and an alias to
+    it, or a `<<: *merge` of an anchored resource's keys."""
+    first, last = resources[0][1], resources[-1][1]
+    if rng.random() < 0.5 and len(resources) > 1:
+        shareable = [i for i, (key, _) in enumerate(first) if key in ("env", "resources", "args", "image")]
+        if not shareable:
+            return False
+        i = rng.choice(shareable)
+        key, value = first[i]
+        first[i] = (key, ("anchor", "shared", value))
+        last[:] = [(k, v) for k, v in last if k != key] + [(key, ("alias", "shared"))]
+        return True
+    defaults = ("map", [("image", ("scalar", "base:1")), ("replicas", ("scalar", 2))])
+    holder = first if len(resources) == 1 else resources[0][1]
+    holder.append(("defaults", ("anchor", "base", defaults)))
+    last.insert(1, ("<<", ("alias", "base")))
+    for key in ("image", "replicas"):
+        if rng.random() < 0.5:
+            last[:] = [(k, v) for k, v in last if k != key]
+    return True
 
 
 # -- writing ------------------------------------------------------------------------
@@ -299,7 +360,11 @@ class Writer:
         return "  # c" if self.rng.random() < self.style.comments else ""
 
     def flow_text(self, value: Any) -> str:
-        kind, body = value
+        kind, body = value[0], value[1]
+        if kind == "alias":
+            return f"*{body}"
+        if kind == "anchor":
+            return f"&{body} {self.flow_text(value[2])}"
         if kind == "scalar":
             return scalar(self.rng, body, flow=True).text
         if kind == "map":
@@ -307,7 +372,7 @@ class Writer:
         return "[" + ", ".join(self.flow_text(v) for v in body) + "]"
 
     def key(self, name: str, flow: bool = False) -> str:
-        if plain_ok(name, flow) and not name.startswith("?"):
+        if name == "<<" or (plain_ok(name, flow) and not name.startswith("?")):
             return name
         return quoted(self.rng, name)
 
@@ -344,12 +409,18 @@ class Writer:
 
     def entry(self, head: str, value: Any, indent: int, path: Path) -> None:
         """``head`` is `key` (with its indent or dash); write `: value`."""
-        kind, body = value
+        kind, body = value[0], value[1]
         rng, step = self.rng, self.style.step
         anchor = ""
-        if rng.random() < 0.04:
+        if kind == "anchor":
+            anchor, value = f" &{body}", value[2]
+            kind, body = value
+        elif rng.random() < 0.04:
             self.anchor_count += 1
             anchor = f" &a{self.anchor_count}"
+        if kind == "alias":
+            self.lines.append((f"{head}: *{body}{self.eol()}", path))
+            return
         if kind == "scalar" and self.template and not head.rstrip().endswith("name") and rng.random() < 0.15:
             action = "{{ ." + self.variable("v") + " }}"
             if isinstance(body, str) and plain_ok(body, False) and rng.random() < 0.5:
@@ -358,6 +429,12 @@ class Writer:
             return
         if kind == "scalar":
             node = scalar(rng, body)
+            if node.block is None and not anchor and not head.lstrip().startswith("-") and rng.random() < 0.04:
+                # an explicit key: `? key` and `: value` on lines of their own
+                pad = " " * (len(head) - len(head.lstrip()))
+                self.lines.append((f"{pad}? {head.lstrip()}", path))
+                self.lines.append((f"{pad}:{' ' if node.text else ''}{node.text}{self.eol()}", path))
+                return
             if node.block is not None:
                 self.lines.append((f"{head}:{anchor} {node.text}{self.eol()}", path))
                 for line in node.block:
@@ -365,6 +442,9 @@ class Writer:
                 return
             gap = " " if node.text else ""
             self.lines.append((f"{head}:{anchor}{gap}{node.text}{self.eol()}", path))
+            return
+        if body and rng.random() < self.style.flow / 3:
+            self.multiline_flow(head + ":" + anchor, (kind, body), indent + step, path)
             return
         if not body or rng.random() < self.style.flow:
             self.lines.append((f"{head}:{anchor} {self.flow_text(value)}{self.eol()}", path))
@@ -377,12 +457,25 @@ class Writer:
             indentless = self.style.indentless if rng.random() < 0.85 else not self.style.indentless
             self.block_seq(body, indent + (0 if indentless else step), path)
 
+    def multiline_flow(self, head: str, value: Any, indent: int, path: Path) -> None:
+        """A flow collection over several lines, a comment after some commas."""
+        kind, body = value
+        opener, closer = ("{", "}") if kind == "map" else ("[", "]")
+        parts = [f"{self.key(k, True)}: {self.flow_text(v)}" for k, v in body] if kind == "map" else [
+            self.flow_text(v) for v in body]
+        self.lines.append((f"{head} {opener}", path))
+        for n, part in enumerate(parts):
+            comma = "," if n < len(parts) - 1 or self.rng.random() < 0.3 else ""
+            comment = "  # in flow" if comma and self.rng.random() < self.style.comments else ""
+            self.lines.append((f"{' ' * indent}{part}{comma}{comment}", path))
+        self.lines.append((f"{' ' * indent}{closer}", path))
+
     def block_seq(self, items: list[Any], dash_col: int, path: Path) -> None:
         dash = self.style.dash
         for i, item in enumerate(items):
             if i:
                 self.comment(dash_col, path)
-            kind, body = item
+            kind, body = item[0], item[1]
             head = " " * dash_col + dash
             if kind == "map" and body and self.rng.random() > self.style.flow:
                 self.block_map(body, dash_col + len(dash), path + (i,), first_prefix=head)
@@ -416,12 +509,15 @@ def gen_style(rng: random.Random) -> Style:
 
 def gen_config(rng: random.Random) -> Config:
     style = gen_style(rng)
-    data, mlapp = gen_data(rng)
+    layout = gen_data(rng)
     writer = Writer(rng, style, template=rng.random() < 0.25)
     if rng.random() < 0.3:
         writer.lines.append(("# generated", ()))
-    writer.block_map(data[1], 0, ())
-    return Config(writer.lines, style, mlapp=mlapp, anchors=writer.anchor_count > 0,
+    for number, document in enumerate(layout.documents):
+        if number or rng.random() < 0.1:
+            writer.lines.append(("---", (number,)))
+        writer.block_map(document[1], 0, (number,))
+    return Config(writer.lines, style, layout=layout.kind, anchors=layout.anchors or writer.anchor_count > 0,
                   template=bool(writer.template_vars), template_vars=writer.template_vars)
 
 
@@ -447,7 +543,7 @@ def render_choices(rng: random.Random, variables: dict[str, Any]) -> list[dict[s
 SET_PATHS = [
     "image", "replicas", "resources.requests.cpu", "resources.limits.memory", "command", "args", "timeout",
     "workdir", "env[0].value", "env[name=A].value", "env[name=B]", "resources", "nodeSelector.gpu", "args.lr",
-    "port", "accelerators.gpu", "x", "a b", '"x.y"', "lr", "env[5]", "command[0]",
+    "port", "accelerators.gpu", "x", "\"a b\"", '"x.y"', "lr", "env[5]", "command[0]",
 ]
 
 
