@@ -803,20 +803,35 @@ class Planner:
             return scalar_value(node.value, node.style, node.tag)
         if isinstance(node, NewScalar):
             return node.value
+        if isinstance(node, Sequence):
+            self._same_in_every_branch(node)
         if isinstance(node, (Sequence, list)):
             return [self._live(slot.get(), spec, span) for slot in _seq_slots(self, node)]
         if isinstance(node, dict):
             return {k: self._live(v, spec, span) for k, v in node.items()}
-        branched = next((k for k in node.keys if isinstance(k, Scalar) and node.is_duplicate(k.value)), None)
-        if branched is not None:
-            raise ValueTypeError(f"{branched.value!r} here is written once per template branch, so this value "
-                                 "differs by branch and cannot be read as one", line=branched.line + 1,
-                                 column=branched.column + 1)
+        self._same_in_every_branch(node)
         edit = self.map_edits.get(id(node))
         keys = [k.value for k in node.keys if isinstance(k, Scalar)]
         keys += [k for k, (kind, _) in edit.actions.items() if kind == INSERT] if edit else []
         live = {key: _Slot(self, node, key).get() for key in keys}
         return {key: self._live(value, spec, span) for key, value in live.items() if value is not MISSING}
+
+    def _same_in_every_branch(self, node: Mapping | Sequence) -> None:
+        """Refuse to read a collection as one value when some of its entries
+        sit inside template blocks of their own: it renders differently
+        depending on them (`args:` with `{{ if .gpu }}gpus: 1{{ end }}`)."""
+        template = self.index.template
+        if template is None:
+            return
+        parent = self.index.parents().get(id(node))
+        owner = parent[1] if parent is not None and parent[1] is not None else node
+        depth = len(template.branch_at(owner.start))
+        entries = node.keys if isinstance(node, Mapping) else node.items
+        inside = next((e for e in entries if len(template.branch_at(e.start)) > depth), None)
+        if inside is not None:
+            raise ValueTypeError("this entry sits inside a template block of its own, so the value around it "
+                                 "differs by branch and cannot be read as one", line=inside.line + 1,
+                                 column=inside.column + 1)
 
     def _command_text(self, command: Any) -> str:
         if not isinstance(command, Scalar):

@@ -23,11 +23,13 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     deadline = time.monotonic() + options.minutes * 60
     results: collections.Counter[str] = collections.Counter()
+    traits: collections.Counter[str] = collections.Counter()
     failures = 0
     seed = options.seed
     while time.monotonic() < deadline and (not options.cases or seed - options.seed < options.cases):
         outcome = run_case(seed)
         results[outcome.result] += 1
+        traits.update(outcome.traits)
         if outcome.failure:
             failures += 1
             print(outcome.failure, "\n", flush=True)
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     total = seed - options.seed
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(results.items()))
     print(f"{total} cases (seeds {options.seed}-{seed - 1}): {summary}; {failures} failed")
+    print("inputs with: " + ", ".join(f"{name} {n}" for name, n in traits.most_common()))
     return 1 if failures else 0
 
 

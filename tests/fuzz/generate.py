@@ -517,7 +517,7 @@ def gen_config(rng: random.Random) -> Config:
         if number or rng.random() < 0.1:
             writer.lines.append(("---", (number,)))
         writer.block_map(document[1], 0, (number,))
-    return Config(writer.lines, style, layout=layout.kind, anchors=layout.anchors or writer.anchor_count > 0,
+    return Config(writer.lines, style, layout=layout.kind, anchors=layout.anchors,
                   template=bool(writer.template_vars), template_vars=writer.template_vars)
 
 
@@ -543,7 +543,7 @@ def render_choices(rng: random.Random, variables: dict[str, Any]) -> list[dict[s
 SET_PATHS = [
     "image", "replicas", "resources.requests.cpu", "resources.limits.memory", "command", "args", "timeout",
     "workdir", "env[0].value", "env[name=A].value", "env[name=B]", "resources", "nodeSelector.gpu", "args.lr",
-    "port", "accelerators.gpu", "x", "\"a b\"", '"x.y"', "lr", "env[5]", "command[0]",
+    "port", "accelerators.gpu", "x", "\"a b\"", '"x.y"', "lr", "command[0]",
 ]
 
 
@@ -570,7 +570,10 @@ def gen_specs(rng: random.Random, names: list[str]) -> list[tuple[str, str]]:
             prefix = f"{selector}:" if rng.random() < 0.5 else ""
             specs.append(("env", f"{prefix}{name}={value}"))
         elif kind == "set":
-            specs.append(("set", f"{selector}.{rng.choice(SET_PATHS)}={spec_value(rng)}"))
+            path = rng.choice(SET_PATHS)
+            count = path.rsplit(".", 1)[-1] in ("replicas", "port", "gpu")
+            value = str(rng.randint(0, 9)) if count and rng.random() < 0.9 else spec_value(rng)
+            specs.append(("set", f"{selector}.{path}={value}"))
         elif kind == "unset":
             specs.append(("unset", f"~{selector}.{rng.choice(SET_PATHS)}"))
         elif rng.random() < 0.1:

@@ -54,6 +54,7 @@ class Outcome:
     result: str  # "patched", "refused", "both refused", "bad input", "skipped", "failed"
     failure: str | None = None
     checks: list[str] = field(default_factory=list)
+    traits: list[str] = field(default_factory=list)  # what the input had: template, anchors, crlf...
 
 
 class Failed(Exception):
@@ -198,8 +199,8 @@ def _undashed(line: str) -> str:
 
 def check_locality(config: Config, source: str, output: str, touched: list[tuple[Any, ...]]) -> None:
     nl = config.style.newline
-    old_lines = source[len(config.style.bom):].split(nl)
-    new_lines = output[len(config.style.bom):].split(nl)
+    old_lines = source[len(config.style.bom):].removesuffix(nl).split(nl)
+    new_lines = output[len(config.style.bom):].removesuffix(nl).split(nl)
     tags = [(path, bool(text.strip()) and not text.lstrip().startswith(("#", "{{", "---")))
             for text, path in config.lines]
     tags += [((), False)] * (len(old_lines) - len(tags))
@@ -264,6 +265,18 @@ class Case:
         self.spec_texts: list[tuple[str, str]] = []
         self.render = False
         self.output: str | None = None
+
+    def traits(self) -> list[str]:
+        config, style = self.config, self.config.style
+        found = [self.layout] + [name for name, present in [
+            ("template", config.template), ("aliases", config.anchors), ("anchors", "&" in self.source),
+            ("corrupted", self.corrupted),
+            ("crlf", style.newline == "\r\n"), ("bom", bool(style.bom)), ("no final newline", not style.final_newline),
+            ("indentless", style.indentless), ("4-space", style.step == 4), ("render", self.render),
+            ("documents", "\n---" in self.source), ("block scalar", any(t in self.source for t in (": |", ": >"))),
+            ("flow", "{" in self.source or "[" in self.source), ("comments", "#" in self.source),
+            ("explicit key", "? " in self.source)] if present]
+        return found
 
     def report(self, problem: str) -> Outcome:
         lines = [f"seed {self.seed}: {problem}", f"specs: {self.spec_texts}{' --render' if self.render else ''}"
@@ -336,7 +349,7 @@ class Case:
         if not self.corrupted:
             check_locality(config, source, output, touched_paths(specs, groups, self.render))
             checks.append("locality")
-        if config.style.newline == "\r\n" and output.count("\n") != output.count("\r\n"):
+        if source.count("\n") == source.count("\r\n") > 0 and output.count("\n") != output.count("\r\n"):
             raise Failed("line endings mixed")
         if output.endswith(("\n", "\r")) != source.endswith(("\n", "\r")) and not _ends_in_kept_block(output):
             raise Failed("the final newline was not kept")
@@ -418,8 +431,10 @@ def corrupt(rng: random.Random, text: str) -> str:
 def run_case(seed: int, cli_every: int = 4) -> Outcome:
     case = Case(seed, cli_every)
     try:
-        return case.run()
+        outcome = case.run()
     except Failed as exc:
-        return case.report(str(exc))
+        outcome = case.report(str(exc))
     except Exception as exc:  # noqa: BLE001 - a crash is the finding
-        return case.report(f"crash: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+        outcome = case.report(f"crash: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+    outcome.traits = case.traits()
+    return outcome
