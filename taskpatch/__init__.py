@@ -13,6 +13,7 @@ from .errors import (
     YamlSyntaxError,
 )
 from .plan import Operation, Plan
+from .scalars import BigInt
 
 __version__ = "0.1.0"
 
@@ -35,6 +36,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
+    "BigInt",
     "Document",
     "InputOutputError",
     "MissingVariableError",

@@ -107,7 +107,8 @@ def typed_value(value: Value, old: Any, keys: tuple[str, ...], spec: SpecRef) ->
                 spec=spec,
                 spec_column=value.span.start + 1 + spec.column_offset,
             )
-        return NewScalar(int(text), str(int(text)))
+        count = core_resolve(text)  # an int (BigInt beyond 4,300 digits), written as plain decimal
+        return NewScalar(count, literal_for(text, count))
     if value.quoted:
         return NewScalar(text)
     if isinstance(old, (Scalar, NewScalar)) and not _is_null(old):

@@ -37,6 +37,7 @@ from .spec_ast import (
     Value,
 )
 
+MAX_INDEX_DIGITS = 18  # an index beyond sys.maxsize can't be a position in a list
 START_RULES = ("env_spec", "set_spec", "unset_spec", "args_spec", "spec_file")
 
 # Kubernetes' rule for environment variable names.
@@ -170,7 +171,12 @@ class _ToAst(Transformer):
 
     @v_args(inline=True)
     def index(self, token: Token) -> Index:
-        return Index(int(token), Span(_pos(token.start_pos) - 1 - self.base, _pos(token.end_pos) + 1 - self.base))
+        span = Span(_pos(token.start_pos) - 1 - self.base, _pos(token.end_pos) + 1 - self.base)
+        if len(token.lstrip("0")) > MAX_INDEX_DIGITS:
+            # No list is that long; and int() refuses text over 4,300 digits.
+            raise SpecSyntaxError(f"index {token[:MAX_INDEX_DIGITS]}... is larger than any list", spec=self.source,
+                                  spec_column=span.start + 2 + self.source.column_offset)
+        return Index(int(token), span)
 
     @v_args(meta=True)
     def item_filter(self, meta, children) -> ItemFilter:

@@ -17,7 +17,7 @@ from .document import Document, render_spec
 from .errors import SpecRef, TaskpatchError, ValueTypeError
 from .locate import Resource, find_groups
 from .planner import MISSING, make_plan, matching, same_scalar, typed_value
-from .scalars import NewScalar, core_resolve
+from .scalars import NewScalar, core_resolve, from_python
 from .spec_ast import ArgsSpec, Key, Selector, Span, Spec, Value
 from .spec_parser import parse_args, value_of
 from .yaml_index import Mapping, Scalar, Sequence, YamlIndex
@@ -66,12 +66,10 @@ def _args_spec(resource: str, key: str, value: Any, label: str) -> ArgsSpec:
     if isinstance(value, (dict, list)):
         raise ValueTypeError(f"{resource}.{key}: an argument value must be a scalar, not {type(value).__name__}",
                              file=label)
-    if isinstance(value, bool):
-        text, quoted = ("true" if value else "false"), False
-    elif value is None or isinstance(value, (int, float)):
-        text, quoted = ("null" if value is None else repr(value)), False
-    else:
-        text, quoted = str(value), True  # a string in the transforms file stays a string
+    # A number, bool or null is written as YAML reads it back (`.nan`, not
+    # Python's `nan`, a string to YAML); a string in the transforms stays a string.
+    literal = from_python(value).literal
+    text, quoted = (str(value), True) if literal is None else (literal, False)
     source = SpecRef(f"{resource}.{key}={text}", label)
     glob = any(c in resource for c in "*?[")
     return ArgsSpec(source, Selector(resource, not glob, Span(0, len(resource))),

@@ -65,6 +65,7 @@ CASES = [
     ("set-index-first", TASK, ["-s", "[0].image=1"], r"column 1\]", False),
     ("unset-with-value", TASK, ["-s", "~worker.image=1"], r"column \d+\]", False),
     ("args-no-value", TASK, ["-a", "worker.batch"], r"column \d+\]", False),
+    ("set-huge-index", TASK, ["-s", f"worker.ports[{'9' * 5000}]=1"], r"larger than any list.*column 14\]", False),
     ("args-empty-selector", TASK, ["-a", ".x=1"], r"column 1\]", False),
     ("spec-file-bad-verb", TASK, ["--spec-file", "{specs:frob worker.x=1}"], r"specs\.tp:1", False),
     ("spec-file-bad-spec", TASK, ["--spec-file", "{specs:# c\n\nset worker.=1}"], r"specs\.tp:3.*column", False),

@@ -1,0 +1,73 @@
+"""Inputs that used to end in an internal error (exit 3) or in invalid
+output, and now have a defined behaviour. Bad input among them is in
+``test_error_catalogue.py``; these are the ones taskpatch accepts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import taskpatch
+from taskpatch.cli import main
+from taskpatch.scalars import BigInt
+
+HUGE = "1" * 5000  # over Python's 4,300-digit limit for int() and str()
+
+
+def _json(text: str) -> Any:
+    """Strict JSON: NaN and Infinity are not JSON, so they fail here."""
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _cli(capfd: pytest.CaptureFixture[str], *argv: str) -> str:
+    code = main(list(argv))
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    return out
+
+
+# -- integers over 4,300 digits ------------------------------------------------
+
+def test_huge_ints_in_the_file_are_kept_as_written(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "task.yaml"
+    source.write_text(f"resources:\n- name: w\n  replicas: {HUGE}\n  x: 0{HUGE}\n  y: 1\n")
+    out = _cli(capfd, "apply", str(source), "-s", "w.y=2", "-s", "w.x=3")
+    assert out == f"resources:\n- name: w\n  replicas: {HUGE}\n  x: 3\n  y: 2\n"
+    plan = _json(_cli(capfd, "plan", str(source), "-s", "w.replicas=2", "--format", "json"))
+    assert plan["operations"][0]["old"] == HUGE  # JSON readers in Python refuse such a number: a string
+
+
+@pytest.mark.parametrize("spec,written", [
+    (f"w.replicas=00{HUGE}", HUGE),  # a count: plain decimal
+    (f"w.x={HUGE}", HUGE),
+    (f"w.x=-{HUGE}", f"-{HUGE}"),
+    (f"w.x=0x{HUGE}", f"0x{HUGE}"),  # hex has no digit limit, and both YAML versions read it
+    ("w.x=0o" + "7" * 5000, "0x" + "f" * 3750),  # YAML 1.1 reads 0o as a string
+])
+def test_huge_ints_in_specs_are_written_as_given(spec: str, written: str) -> None:
+    text = "resources:\n- name: w\n  x: 1\n"
+    doc = taskpatch.loads(text)
+    doc.apply_resource_overrides([spec])
+    key = spec.split("=")[0].split(".")[1]
+    assert f"  {key}: {written}\n" in doc.text
+    assert doc.data["resources"][0][key] == BigInt(written) or written.startswith("0x")
+
+
+def test_huge_ints_in_args_render_as_their_digits() -> None:
+    text = f"resources:\n- name: w\n  command: run\n  args: {{n: {HUGE}}}\n"
+    assert taskpatch.patch_text(text, args=[f"w.m=-{HUGE}"], render=True) == (
+        f"resources:\n- name: w\n  command: run --m -{HUGE} --n {HUGE}\n")
+
+
+def test_huge_ints_from_the_library() -> None:
+    doc = taskpatch.loads("resources:\n- name: w\n")
+    doc.set_args("w", {"k": BigInt(HUGE)})
+    assert doc.text.endswith(f"  args:\n    k: {HUGE}\n")
+    with pytest.raises(taskpatch.ValueTypeError, match="BigInt"):
+        doc.set_args("w", {"k": 10 ** 5000})
