@@ -236,6 +236,22 @@ def literal_for(text: str, value: Any) -> str:
     return float_literal(text, value)
 
 
+def json_value(value: Any) -> Any:
+    """Plain data as JSON can carry it exactly. ``json.dumps`` writes a NaN or
+    infinite float as ``NaN``/``Infinity``, which are not JSON, and cannot
+    write a ``BigInt``: those become strings of their YAML text (``".nan"``,
+    ``".inf"``, ``"-.inf"``, the digits)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
+    if isinstance(value, BigInt):
+        return value.text
+    if isinstance(value, dict):
+        return {key: json_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_value(item) for item in value]
+    return value
+
+
 def from_python(value: Any) -> NewScalar:
     """A Python value given through the library (``set_args``)."""
     if value is None or isinstance(value, (bool, int, float, BigInt)):

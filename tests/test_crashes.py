@@ -71,3 +71,28 @@ def test_huge_ints_from_the_library() -> None:
     assert doc.text.endswith(f"  args:\n    k: {HUGE}\n")
     with pytest.raises(taskpatch.ValueTypeError, match="BigInt"):
         doc.set_args("w", {"k": 10 ** 5000})
+
+
+# -- JSON output: NaN and infinities --------------------------------------------
+
+def test_plan_json_is_valid_for_nan_and_infinities(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "task.yaml"
+    source.write_text("resources:\n- name: w\n  x: .nan\n  y: -.inf\n")
+    argv = [str(source), "-s", "w.x=1", "-s", "w.y=.inf", "-s", "w.z=.NaN", "-s", "w.s='.nan'"]
+    ops = {op["path"]: op for op in _json(_cli(capfd, "plan", *argv, "--format", "json"))["operations"]}
+    assert (ops["x"]["old"], ops["y"]["old"], ops["y"]["new"], ops["z"]["new"]) == (".nan", "-.inf", ".inf", ".nan")
+    table = _cli(capfd, "plan", *argv)
+    assert ".nan → 1.0" in table and "(absent) → .nan " in table and "(absent) → \".nan\"" in table
+
+
+def test_variants_json_is_valid_for_nan(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "task.yaml"
+    source.write_text("resources:\n- name: w\n  args: {a: 1}\n")
+    transforms = tmp_path / "t.yaml"
+    transforms.write_text("- {w: {lr: .nan, m: -.inf}}\n")
+    _cli(capfd, "variants", str(source), "--transforms", str(transforms), "--grid", "w.b=.inf", "-d",
+         str(tmp_path / "out"))
+    assert _json((tmp_path / "out" / "variants.json").read_text())[0]["params"] == {
+        "w.lr": ".nan", "w.m": "-.inf", "w.b": ".inf"}
+    # a float from the transforms is written as YAML reads it back, not as Python's `nan`
+    assert (tmp_path / "out" / "task-001.yaml").read_text().endswith("  args: {a: 1, lr: .nan, m: -.inf, b: .inf}\n")

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import InputOutputError
 from ..files import read_text, write_atomic
+from ..scalars import json_value
 from ..yaml_index import yaml_syntax_error
 from .common import EXIT_OK, add_location_options, template_mode
 
@@ -61,6 +62,6 @@ def run(options: argparse.Namespace) -> int:
             print(f"\rtaskpatch: variants {number}/{len(results)}", end="", file=sys.stderr, flush=True)
     if progress:
         print(file=sys.stderr)
-    write_atomic(os.path.join(options.outdir, "variants.json"), json.dumps(index, indent=2, default=str) + "\n")
+    write_atomic(os.path.join(options.outdir, "variants.json"), json.dumps(json_value(index), indent=2) + "\n")
     print(f"taskpatch: {len(results)} variants written to {options.outdir}", file=sys.stderr)
     return EXIT_OK
