@@ -10,7 +10,7 @@ from typing import Any, Iterable, Iterator
 from ruamel.yaml.constructor import SafeConstructor
 
 from .applier import Writer, apply_plan
-from .errors import PlanErrors, SpecRef, TaskpatchError
+from .errors import PlanErrors, SpecRef, TaskpatchError, ValueTypeError
 from .files import read_text
 from .plan import Plan
 from .locate import to_data
@@ -18,7 +18,7 @@ from .planner import make_plan, python_to_new
 from .scalars import decimal_int
 from .spec_ast import ArgsReplace, RenderSpec, Selector, Span, Spec
 from .spec_parser import parse_args, parse_env, parse_override
-from .yaml_index import BOM, Alias, YamlIndex, build_index
+from .yaml_index import BOM, MAX_DEPTH, Alias, YamlIndex, build_index
 
 MAX_ALIAS_COPIES = 16  # rounds of copying; each copies every alias one plan met
 
@@ -113,7 +113,12 @@ class Document:
         writer = Writer(index)
         body = index.source
         for alias in sorted(aliases, key=lambda a: a.start, reverse=True):
-            copy = writer.flow(python_to_new(to_data(alias.target)))
+            try:
+                copy = writer.flow(python_to_new(to_data(alias.target), alias.depth))
+            except ValueTypeError:
+                raise ValueTypeError(f"a copy of &{alias.anchor} here would nest collections more than {MAX_DEPTH} "
+                                     "levels deep", file=self.path, line=alias.line + 1,
+                                     column=alias.column + 1) from None
             body = body[: alias.start] + copy + body[alias.end :]
         self._body, self._index = body, None
 

@@ -75,8 +75,9 @@ def _mlapp_groups(root: Mapping, task: str | None, file: str | None, doc_label: 
     return groups
 
 
-def to_data(node: Node | None, containers: dict[int, Node] | None = None, depth: int = 0) -> Any:
-    """Plain data for a node; ``containers`` maps id(list/dict) → node."""
+def to_data(node: Node | None, containers: dict[int, Node] | None = None) -> Any:
+    """Plain data for a node; ``containers`` maps id(list/dict) → node.
+    Recursive: the index bounds the depth (``MAX_DEPTH``)."""
     if node is None:
         return None
     if isinstance(node, Scalar):
@@ -84,15 +85,13 @@ def to_data(node: Node | None, containers: dict[int, Node] | None = None, depth:
     if isinstance(node, Alias):
         # Not expanded: an alias is a reference, and expanding invites bombs.
         return None
-    if depth > 200:
-        return None
     if isinstance(node, Mapping):
         out: Any = {}
         for key, value in zip(node.keys, node.values):
             if isinstance(key, Scalar):
-                out[key.value] = to_data(value, containers, depth + 1)
+                out[key.value] = to_data(value, containers)
     else:
-        out = [to_data(item, containers, depth + 1) for item in node.items]  # type: ignore[attr-defined]
+        out = [to_data(item, containers) for item in node.items]  # type: ignore[attr-defined]
     if containers is not None:
         containers[id(out)] = node
     return out

@@ -45,7 +45,7 @@ from .spec_ast import (
     Value,
     path_text,
 )
-from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex
+from .yaml_index import MAX_DEPTH, Alias, Mapping, Node, Scalar, Sequence, YamlIndex
 
 # Kuberlab fields that are counts: always written as non-negative ints.
 COUNT_FIELDS = frozenset({"replicas", "maxRestartCount", "minAvailable", "port"})
@@ -565,6 +565,12 @@ class Planner:
         return tuple(s.name if isinstance(s, Key) else path_text((s,)) for s in path)
 
     def _set(self, spec: SetSpec, resource: Resource) -> None:
+        # The value at step k lives in a collection k + 1 below the resource's:
+        # keep what a path creates within what the index reads back.
+        too_deep = MAX_DEPTH - resource.node.depth - 1
+        if too_deep < len(spec.path) - 1:
+            raise self._error(PathError, f"this path would nest collections more than {MAX_DEPTH} levels deep",
+                              spec.source, spec.path[too_deep].span, resource.node)
         for slot in self._walk(resource, spec.path, spec.source, create=True):
             self._set_at(slot, spec, resource)
 
@@ -794,8 +800,8 @@ class Planner:
             self.forget(resource, ("args",))
 
     def _args_replace(self, spec: ArgsReplace, resource: Resource) -> None:
-        self._set_leaf(_Slot(self, resource.node, "args"), python_to_new(spec.value), resource, ("args",),
-                       spec.source)
+        self._set_leaf(_Slot(self, resource.node, "args"), python_to_new(spec.value, resource.node.depth + 1),
+                       resource, ("args",), spec.source)
 
     # -- result ---------------------------------------------------------------
     def plan(self, specs: Iterable[Spec]) -> Plan:
@@ -828,11 +834,15 @@ def seed_text_of(node: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def python_to_new(value: Any) -> Any:
+def python_to_new(value: Any, depth: int = 0) -> Any:
+    """A library value (``set_args``) as new content; ``depth`` is how many
+    collections will hold it, so that it stays within what the index reads."""
+    if isinstance(value, (dict, list, tuple)) and depth >= MAX_DEPTH:
+        raise ValueTypeError(f"this value nests collections more than {MAX_DEPTH} levels deep")
     if isinstance(value, dict):
-        return {str(k): python_to_new(v) for k, v in value.items()}
+        return {str(k): python_to_new(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [python_to_new(v) for v in value]
+        return [python_to_new(v, depth + 1) for v in value]
     return from_python(value)
 
 

@@ -38,6 +38,10 @@ except ImportError:  # pragma: no cover - exercised where clib has no wheel
 
 BOM = "\ufeff"
 MAX_TEXT_DIRECTIVES = 16  # retries of a template's masking; bounds the time on broken files
+# Collections nested deeper than this are refused. Walking nested values
+# (planning, writing, render, JSON) is recursive, so this bound is what keeps
+# it inside Python's recursion limit; real configs nest about 10 deep.
+MAX_DEPTH = 100
 
 
 class Node:
@@ -63,9 +67,10 @@ class Scalar(Node):
 
 
 class Mapping(Node):
-    __slots__ = ("keys", "values", "flow", "_lookup", "_duplicates")
+    __slots__ = ("keys", "values", "flow", "depth", "_lookup", "_duplicates")
 
     flow: bool
+    depth: int  # how many collections hold this one (a root collection: 0)
 
     def __init__(self) -> None:
         self.keys: list[Node] = []
@@ -119,9 +124,10 @@ class Mapping(Node):
 
 
 class Sequence(Node):
-    __slots__ = ("items", "flow")
+    __slots__ = ("items", "flow", "depth")
 
     flow: bool
+    depth: int
 
     def __init__(self) -> None:
         self.items: list[Node] = []
@@ -130,9 +136,10 @@ class Sequence(Node):
 class Alias(Node):
     """``*name``; ``anchor`` holds the name, ``target`` the anchored node."""
 
-    __slots__ = ("target",)
+    __slots__ = ("target", "depth")
 
     target: Node | None
+    depth: int  # as a collection's: what a copy of the target would nest in
 
 
 class YamlIndex:
@@ -278,6 +285,11 @@ def _build(text: str, file: str | None) -> YamlIndex:
                 tag = ev.ctag
                 node.tag = None if tag is None else str(tag)
                 node.flow = bool(ev.flow_style)
+                node.depth = len(stack)
+                if node.depth >= MAX_DEPTH:
+                    raise YamlSyntaxError(f"collections nested more than {MAX_DEPTH} levels deep; taskpatch reads "
+                                          f"at most {MAX_DEPTH}", file=file, line=start.line + 1,
+                                          column=start.column + 1)
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 done = stack.pop()
                 if done.flow:
@@ -296,6 +308,7 @@ def _build(text: str, file: str | None) -> YamlIndex:
                 node.anchor = ev.anchor
                 node.tag = None
                 node.target = anchors.get(ev.anchor)
+                node.depth = len(stack)
                 aliases.setdefault(ev.anchor, []).append(node)
             elif cls is DocumentStartEvent:
                 roots.append(None)

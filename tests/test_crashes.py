@@ -96,3 +96,26 @@ def test_variants_json_is_valid_for_nan(tmp_path: Path, capfd: pytest.CaptureFix
         "w.lr": ".nan", "w.m": "-.inf", "w.b": ".inf"}
     # a float from the transforms is written as YAML reads it back, not as Python's `nan`
     assert (tmp_path / "out" / "task-001.yaml").read_text().endswith("  args: {a: 1, lr: .nan, m: -.inf, b: .inf}\n")
+
+
+# -- nesting: bounded where it is made, so recursive walks stay in bounds ----
+
+def test_a_path_may_nest_to_the_limit_and_the_result_reads_back() -> None:
+    path = ".".join(f"k{i}" for i in range(98))  # the deepest mapping: 2 (resource) + 97 = 99
+    once = taskpatch.patch_text("resources:\n- name: w\n", overrides=[f"w.{path}=1"], render=True)
+    assert taskpatch.patch_text(once, overrides=[f"w.{path}=1"]) == once
+    with pytest.raises(taskpatch.PathError, match="more than 100 levels"):
+        taskpatch.patch_text(once, overrides=[f"w.{path}.more=1"])
+
+
+def test_set_args_values_too_deep_or_cyclic_are_refused() -> None:
+    deep: Any = 1
+    for _ in range(200):
+        deep = {"a": deep}
+    cyclic: list[Any] = []
+    cyclic.append(cyclic)
+    for value in (deep, cyclic):
+        doc = taskpatch.loads("resources:\n- name: w\n")
+        with pytest.raises(taskpatch.ValueTypeError, match="more than 100 levels"):
+            doc.set_args("w", value)
+        assert doc.text == "resources:\n- name: w\n"

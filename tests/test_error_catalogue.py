@@ -45,6 +45,8 @@ MLAPP = (
     "    - name: worker\n"
 )
 DUPLICATE = "resources:\n- name: w\n- name: w\n"
+DEEP_PATH = "worker." + ".".join(f"k{i}" for i in range(400)) + "=1"  # the 98th key would nest 101 deep
+DEEP_ALIAS = "x: &a " + "{a: " * 98 + "1" + "}" * 98 + "\nresources:\n- name: w\n  args: *a\n"
 
 # (id, file text, CLI arguments after FILE, regex the message must match,
 #  whether the message must carry a file line:column)
@@ -89,11 +91,16 @@ CASES = [
     ("count-quoted", TASK, ["-s", "worker.replicas='3'"], r"non-negative", True),
     ("count-new-field", TASK, ["-s", "ps.maxRestartCount=x"], r"maxRestartCount", True),
     ("args-flag-twice", TASK, ["-a", "worker.foo=2"], r"--foo", True),
+    ("path-too-deep", TASK, ["-s", DEEP_PATH], rf"^task\.yaml:3:3: .*more than 100 levels.*column "
+     rf"{DEEP_PATH.index('.k97.') + 2}\]", True),
+    ("copy-too-deep", DEEP_ALIAS, ["--copy-aliases", "-a", "w.x=1"], r"^task\.yaml:4:9: .*copy of &a", True),
     ("env-not-a-list", "resources:\n- name: w\n  env: {A: 1}\n", ["-e", "A=1"], r"env is not a list", True),
     # files
     ("yaml-unclosed-flow", "resources: [\n", ["-e", "A=1"], r"YAML error", True),
     ("yaml-bad-indent", "resources:\n- name: w\n   x: 1\n  y: 2\n", ["-e", "A=1"], r"YAML error", True),
     ("yaml-tab-indent", "resources:\n\t- name: w\n", ["-e", "A=1"], r"YAML error", True),
+    ("yaml-too-deep", "resources:\n- name: w\n  args: " + "[" * 500 + "]" * 500 + "\n", ["--render"],
+     r"^task\.yaml:3:106: YAML error: collections nested more than 100", True),
     ("yaml-duplicate-key", "resources:\n- name: w\n  image: a\n  image: b\n", ["-s", "w.image=c"], r"image", True),
     ("not-a-task", "a: 1\n", ["-e", "A=1"], r"not a task config", True),
     ("empty-file", "", ["-e", "A=1"], r"not a task config", True),

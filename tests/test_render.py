@@ -141,3 +141,22 @@ def test_divergence_block_command_keeps_its_last_line() -> None:
     assert theirs["resources"][0]["command"] == "cd /src\npython run.py\n --x 1"  # a new shell line
     ours = yaml.safe_load(taskpatch.patch_text(text, render=True))
     assert ours["resources"][0]["command"] == "cd /src\npython run.py --x 1\n"
+
+
+# -- depth: walking nested args is recursive, so the index bounds it ---------
+
+def test_args_nested_to_the_limit_render_and_plan() -> None:
+    """The resource is 3 levels down, its args 97 more: 100, the most the index reads."""
+    text = "resources:\n- name: w\n  command: run\n  args: " + "{a: " * 97 + "1" + "}" * 97 + "\n"
+    doc = taskpatch.loads(text)
+    plan = doc.render()
+    command = doc.data["resources"][0]["command"]
+    assert command.startswith("run --a '{'\"'\"'a'\"'\"': {") and command.count("{") == 96
+    assert [op.action for op in plan.operations] == ["render", "delete"]
+
+
+def test_args_nested_past_the_limit_are_a_positioned_error() -> None:
+    text = "resources:\n- name: w\n  command: run\n  args: " + "[" * 500 + "]" * 500 + "\n"
+    with pytest.raises(taskpatch.YamlSyntaxError, match="nested more than 100") as caught:
+        taskpatch.patch_text(text, render=True)
+    assert (caught.value.line, caught.value.column) == (4, 106)
