@@ -26,6 +26,7 @@ from .errors import (
     NotATaskConfigError,
     PlanErrors,
     SpecRef,
+    SpecSyntaxError,
     TaskpatchError,
     ValueTypeError,
     did_you_mean,
@@ -131,7 +132,7 @@ class _Reader:
         spec_file = self.path_field(fields, "spec-file", node, must_exist=True, required=False)
         if spec_file is not None:
             try:
-                specs += parse_spec_file(read_text(spec_file), os.path.relpath(spec_file))
+                specs += parse_spec_file(read_text(spec_file, SpecSyntaxError), os.path.relpath(spec_file))
             except TaskpatchError as exc:
                 self.errors.append(exc)
         render = self.flag(fields.get("render"), "render")

@@ -18,7 +18,7 @@ def read_task_info(path: str) -> dict[str, Any]:
     """The JSON object in ``path``; ``{}`` when the file does not exist."""
     if not os.path.exists(path):
         return {}
-    text = read_text(path)
+    text = read_text(path, InputOutputError)
     try:
         data = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError as exc:

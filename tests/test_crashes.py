@@ -119,3 +119,24 @@ def test_set_args_values_too_deep_or_cyclic_are_refused() -> None:
         with pytest.raises(taskpatch.ValueTypeError, match="more than 100 levels"):
             doc.set_args("w", value)
         assert doc.text == "resources:\n- name: w\n"
+
+
+# -- bytes that are not UTF-8 on the command line ------------------------------
+
+def test_non_utf8_values_are_refused_by_info_set_and_serve(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    info = tmp_path / "info.json"
+    mlapp = str(Path(__file__).resolve().parent.parent / "examples" / "mlapp.yaml")
+    for argv in (["info", "set", str(info), "model_path=/m/caf\udce9"],
+                 ["serve", mlapp, "--serving", "serv", "--task", "model", "--var", "model_path=/m",
+                  "--build", "3\udce9"]):
+        assert main(argv) == 2
+        err = capfd.readouterr().err
+        assert err.count("\n") == 1 and "not UTF-8 text (byte 0xe9)" in err and ", column " in err
+    assert not info.exists()
+
+
+def test_a_non_utf8_file_name_is_written_as_its_bytes(tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    source = tmp_path / "caf\udce9.yaml"  # the file name's bytes: caf, 0xe9
+    source.write_text("resources:\n- name: w\n")
+    assert main(["apply", str(source), "-e", "A=1", "--diff"]) == 0
+    assert b"+++ b/" + str(source).lstrip("/").encode("utf-8", "surrogateescape") + b"\n" in capfdbinary.readouterr().out

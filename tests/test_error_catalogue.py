@@ -72,6 +72,13 @@ CASES = [
     ("spec-file-bad-verb", TASK, ["--spec-file", "{specs:frob worker.x=1}"], r"specs\.tp:1", False),
     ("spec-file-bad-spec", TASK, ["--spec-file", "{specs:# c\n\nset worker.=1}"], r"specs\.tp:3.*column", False),
     ("spec-file-missing", TASK, ["--spec-file", "nope.tp"], r"nope\.tp.*cannot read", False),
+    # bytes that are not UTF-8: argv holds them as surrogates (\udce9 is the byte 0xe9)
+    ("env-not-utf8", TASK, ["-e", "A=caf\udce9"], r"spec syntax error: not UTF-8 text \(byte 0xe9\).*column 6\]",
+     False),
+    ("set-not-utf8", TASK, ["-s", "worker.image=\udce9x"], r"byte 0xe9.*column 14\]", False),
+    ("args-key-not-utf8", TASK, ["-a", "worker.\udcff=1"], r"byte 0xff.*column 8\]", False),
+    ("spec-file-not-utf8", TASK, ["--spec-file", "{specs:env A=1\nset worker.x=caf\udce9\n}"],
+     r"specs\.tp:2:17: spec syntax error: not UTF-8 text \(byte 0xe9\)", False),
     # selectors
     ("selector-no-match", TASK, ["-s", "wrker.image=1"], r"did you mean 'worker'\?.*column 1\]", True),
     ("selector-glob-no-match", TASK, ["-s", "eval*.image=1"], r"no resource matches 'eval\*'", True),
@@ -118,7 +125,7 @@ def _materialise(tmp_path: Path, argv: list[str]) -> list[str]:
         match = re.fullmatch(r"\{(\w+):(.*)\}", arg, re.S)
         if match:
             path = tmp_path / f"{match.group(1)}.tp"
-            path.write_text(match.group(2))
+            path.write_bytes(match.group(2).encode("utf-8", "surrogateescape"))  # \udce9 is the byte 0xe9
             arg = str(path)
         out.append(arg)
     return out
