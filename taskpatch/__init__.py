@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 # Loaded on first use (PEP 562): `taskpatch apply` needs none of them, and
 # the CLI's start-up time is part of what taskpatch promises.
 _LAZY = {
+    "JsonFloat": "taskinfo",
     "MissingVariableError": "serving",
     "serve": "serving",
     "read_task_info": "taskinfo",
@@ -39,6 +40,7 @@ __all__ = [
     "BigInt",
     "Document",
     "InputOutputError",
+    "JsonFloat",
     "MissingVariableError",
     "NotATaskConfigError",
     "Operation",
