@@ -547,6 +547,8 @@ class Planner:
                 exc.with_file(self.file) if self.file else None
                 if exc.spec is None:  # raised below the spec level: say which spec met it
                     exc.spec = spec.source
+                if exc.line is None:  # met in content this plan made, with no place in the file yet
+                    exc.line, exc.column = resource.node.line + 1, resource.node.column + 1
                 self.errors.append(exc)
 
     def _set_leaf(self, slot: _Slot, new: Any, resource: Resource, keys: tuple[str, ...], spec: SpecRef,

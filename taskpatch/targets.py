@@ -79,8 +79,9 @@ class _Reader:
         self.output_nodes: dict[int, Node] = {}  # id(target) -> its output: value, for error positions
 
     def error(self, message: str, node: Node | None, cls: type[TaskpatchError] = ValueTypeError) -> None:
-        line = None if node is None else node.line + 1
-        column = None if node is None else node.column + 1
+        # No node: the file is empty (its only error), so it is at its start.
+        line = 1 if node is None else node.line + 1
+        column = 1 if node is None else node.column + 1
         self.errors.append(cls(message, file=self.display, line=line, column=column))
 
     def read(self) -> list[Target]:

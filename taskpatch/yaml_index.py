@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -203,8 +204,14 @@ def _parse_events(text: str) -> Iterator:
         yield from YAML(typ="safe", pure=True).parse(text)
 
 
-def yaml_syntax_error(exc: YAMLError, file: str | None) -> YamlSyntaxError:
+def yaml_syntax_error(exc: YAMLError, file: str | None, text: str) -> YamlSyntaxError:
     """A ruamel.yaml error as one positioned line."""
+    if isinstance(exc, ReaderError):  # a character YAML forbids, at an offset in ``text``
+        at = exc.position
+        if _CParser is not None:  # libyaml counts UTF-8 bytes, not characters
+            at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))
+        return YamlSyntaxError(f"character #x{exc.character:04x} is not allowed in YAML: {exc.reason}", file=file,
+                               line=text.count("\n", 0, at) + 1, column=at - text.rfind("\n", 0, at))
     if not isinstance(exc, MarkedYAMLError):
         return YamlSyntaxError(str(exc).splitlines()[0], file=file)
     mark = exc.problem_mark or exc.context_mark
@@ -331,7 +338,7 @@ def _build(text: str, file: str | None) -> YamlIndex:
             if cls is MappingStartEvent or cls is SequenceStartEvent:
                 stack.append(node)
     except YAMLError as exc:
-        raise yaml_syntax_error(exc, file) from None
+        raise yaml_syntax_error(exc, file, text) from None
     index = YamlIndex(text, roots)
     index.shared = [(users[0].target, users) for users in aliases.values()  # type: ignore[attr-defined]
                     if users[0].target is not None]  # type: ignore[attr-defined]

@@ -102,18 +102,27 @@ CASES = [
      rf"{DEEP_PATH.index('.k97.') + 2}\]", True),
     ("copy-too-deep", DEEP_ALIAS, ["--copy-aliases", "-a", "w.x=1"], r"^task\.yaml:4:9: .*copy of &a", True),
     ("env-not-a-list", "resources:\n- name: w\n  env: {A: 1}\n", ["-e", "A=1"], r"env is not a list", True),
+    # errors met in content an earlier spec made: at the resource
+    ("path-through-new-scalar", TASK, ["-s", "worker.new=1", "-s", "worker.new.x=2"],
+     r"^task\.yaml:3:3: path error: cannot go into key 'x'", True),
+    ("env-on-new-scalar", TASK, ["-s", "ps.env=x", "-e", "ps:A=1"], r"^task\.yaml:11:3: type error: env is not a list",
+     True),
     # files
     ("yaml-unclosed-flow", "resources: [\n", ["-e", "A=1"], r"YAML error", True),
     ("yaml-bad-indent", "resources:\n- name: w\n   x: 1\n  y: 2\n", ["-e", "A=1"], r"YAML error", True),
     ("yaml-tab-indent", "resources:\n\t- name: w\n", ["-e", "A=1"], r"YAML error", True),
     ("yaml-too-deep", "resources:\n- name: w\n  args: " + "[" * 500 + "]" * 500 + "\n", ["--render"],
      r"^task\.yaml:3:106: YAML error: collections nested more than 100", True),
+    ("yaml-control-char", "resources:\n- name: é\n  x: é\x7f\n", ["-e", "A=1"],
+     r"^task\.yaml:3:7: YAML error: character #x007f is not allowed", True),
     ("yaml-duplicate-key", "resources:\n- name: w\n  image: a\n  image: b\n", ["-s", "w.image=c"], r"image", True),
     ("not-a-task", "a: 1\n", ["-e", "A=1"], r"not a task config", True),
     ("empty-file", "", ["-e", "A=1"], r"not a task config", True),
     ("resources-not-a-list", "resources: 3\n", ["-e", "A=1"], r"not a task config|resources", True),
     ("bad-utf8", b"resources:\n- name: \xff\n", ["-e", "A=1"], r"UTF-8", True),
-    ("bad-jsonpath", TASK, ["--resources", "$[[", "-e", "A=1"], r"JSONPath", False),
+    ("bad-jsonpath", TASK, ["--resources", "$[[", "-e", "A=1"], r"JSONPath.*\[spec --resources '\$\[\[', column 3\]",
+     False),
+    ("bad-jsonpath-at-end", TASK, ["--resources", "$.a.", "-e", "A=1"], r"JSONPath.*column 5\]", False),
     ("jsonpath-no-match", TASK, ["--resources", "$.spec.containers", "-e", "A=1"], r"\$\.spec\.containers", False),
 ]
 
