@@ -707,13 +707,26 @@ class Planner:
                     args if isinstance(args, Scalar) else resource.node,  # a pending value has no position yet
                 )
         addition = f"{flag} {shlex.quote(spec.value.text) if spec.value.text else repr('')}"
-        if old_text and isinstance(args, Scalar) and args.tag is None:
-            # Only the addition is written, in the scalar's own style: the
-            # rest (and any template markup in it) stays as it was.
-            new: NewScalar = AppendedScalar(f"{old_text} {addition}", None, args, " " + addition)
-        else:
-            new = NewScalar(f"{old_text} {addition}" if old_text else addition)
+        new = self._with_suffix(args, old_text, " " + addition) if old_text else NewScalar(addition)
         self._set_leaf(slot, new, resource, ("args",), spec.source)
+
+    def _with_suffix(self, node: Any, text: str, suffix: str) -> NewScalar:
+        """``text``, the string at ``node``, with ``suffix`` joining its last
+        line (``render.appended``). Where the scalar's style allows, only the
+        suffix is written, so the rest (and any template markup) stays as it
+        was; a quoted string ending in a line break or a tagged one is
+        rewritten whole, which markup in it would not survive."""
+        full = render.appended(text, suffix)
+        if not isinstance(node, Scalar):
+            return NewScalar(full)
+        if node.tag is None and (node.style in ("|", ">") or full.endswith(suffix)):
+            return AppendedScalar(full, None, node, suffix)
+        template = self.index.template
+        if template is not None and template.touches_markup(node.start, node.end):
+            raise ValueTypeError(f"this value holds template markup, and adding {suffix.strip()!r} means rewriting "
+                                 "it whole (it ends in a line break, or has a tag)", line=node.line + 1,
+                                 column=node.column + 1)
+        return NewScalar(full)
 
     def real_value(self, node: Scalar) -> str:
         """A scalar's string with its template markup, not the masked form."""
@@ -782,14 +795,8 @@ class Planner:
                 self.record("render", resource, ("command",), MISSING, [i.value for i in items], spec.source,
                             command_slot.line(command))
             else:
-                old_text = self._command_text(command)
-                suffix = " " + render.command_text(args, spec.style)
-                block = isinstance(command, Scalar) and command.style in ("|", ">")
-                full = render.appended(old_text, suffix, block)
-                if isinstance(command, Scalar) and command.tag is None:
-                    new = AppendedScalar(full, None, command, suffix)
-                else:
-                    new = NewScalar(full)
+                new = self._with_suffix(command, self._command_text(command),
+                                        " " + render.command_text(args, spec.style))
                 self._set_leaf(command_slot, new, resource, ("command",), spec.source, action="render", old=command)
         except ValueError as exc:  # shlex on a string args with an open quote
             raise self._error(ValueTypeError, f"args cannot be split into words: {exc}", spec.source, None,

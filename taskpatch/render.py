@@ -64,11 +64,10 @@ def command_text(args: Any, style: str) -> str:
     return " ".join(shell_word(seed_text(item)) for item in args)
 
 
-def appended(command: str, suffix: str, block: bool) -> str:
-    """``command`` with ``suffix`` added to its last line. In a block scalar
-    the trailing line break(s) stay last, so the text joins the last command
-    line instead of starting a new one (a new line would be a new command)."""
-    if not block:
-        return command + suffix
-    body = command.rstrip("\n")
+def appended(command: str, suffix: str) -> str:
+    """``command`` with ``suffix`` added to its last line. Trailing line
+    breaks (a block scalar's, or a quoted ``"...\\n"``'s) stay last, so the
+    text joins the last command line instead of starting a new one (a new
+    line would be a new command)."""
+    body = command.rstrip("\r\n")
     return body + suffix + command[len(body):]

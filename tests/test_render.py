@@ -160,3 +160,28 @@ def test_args_nested_past_the_limit_are_a_positioned_error() -> None:
     with pytest.raises(taskpatch.YamlSyntaxError, match="nested more than 100") as caught:
         taskpatch.patch_text(text, render=True)
     assert (caught.value.line, caught.value.column) == (4, 106)
+
+
+# -- a command ending in a line break: the flags join its last line ----------
+
+@pytest.mark.parametrize("command", ['"python x.py\\n"', "'python x.py\n\n    '", "|\n    python x.py\n"])
+def test_flags_join_the_last_line_of_a_command_ending_in_a_line_break(command: str) -> None:
+    text = f"resources:\n- name: w\n  command: {command}\n  args: {{x: 1}}\n"
+    once = taskpatch.patch_text(text, render=True)
+    assert yaml.safe_load(once)["resources"][0] == {"name": "w", "command": "python x.py --x 1\n"}
+    assert taskpatch.patch_text(once, render=True) == once
+
+
+def test_args_added_to_a_string_ending_in_a_line_break_join_its_last_line() -> None:
+    for args in ('"--x 1\\n"', "|\n    --x 1\n"):
+        text = f"resources:\n- name: w\n  command: run\n  args: {args}\n"
+        out = taskpatch.patch_text(text, args=["w.y=2"])
+        assert yaml.safe_load(out)["resources"][0]["args"] == "--x 1 --y 2\n"
+        assert yaml.safe_load(taskpatch.patch_text(out, render=True))["resources"][0]["command"] == "run --x 1 --y 2\n"
+
+
+def test_a_templated_quoted_command_ending_in_a_line_break_is_refused_not_masked() -> None:
+    text = 'resources:\n- name: w\n  command: "python {{ .x }}.py\\n"\n  args: {x: 1}\n'
+    with pytest.raises(taskpatch.ValueTypeError, match="template markup") as caught:
+        taskpatch.patch_text(text, render=True)
+    assert (caught.value.line, caught.value.column) == (3, 12)
