@@ -61,7 +61,9 @@ def command_text(args: Any, style: str) -> str:
             value = shell_word(seed_text(args[key]))
             words.append(f"--{key}={value}" if style == SERVING else f"--{key} {value}")
         return " ".join(words)
-    return " ".join(shell_word(seed_text(item)) for item in args)
+    if isinstance(args, list):
+        return " ".join(shell_word(seed_text(item)) for item in args)
+    return seed_text(args)  # a number or a bool (`args: 5`): one word, as '%s' % v writes it
 
 
 def appended(command: str, suffix: str) -> str:

@@ -185,3 +185,30 @@ def test_a_templated_quoted_command_ending_in_a_line_break_is_refused_not_masked
     with pytest.raises(taskpatch.ValueTypeError, match="template markup") as caught:
         taskpatch.patch_text(text, render=True)
     assert (caught.value.line, caught.value.column) == (3, 12)
+
+
+# -- numbers and booleans as args: folded as the seed's '%s' % v writes them --
+
+@pytest.mark.parametrize("args,word", [("5", "5"), ("true", "True"), ("1.5", "1.5"), ("-.inf", "-inf"),
+                                       ("0x1f", "31")])
+def test_scalar_args_fold_as_one_word(args: str, word: str) -> None:
+    for command, folded in (("run", f"run {word}"), ("[run]", ["run", word]), (None, word)):
+        text = "resources:\n- name: w\n" + (f"  command: {command}\n" if command else "") + f"  args: {args}\n"
+        assert yaml.safe_load(taskpatch.patch_text(text, render=True))["resources"][0] == {
+            "name": "w", "command": folded}
+
+
+@needs_upstream
+def test_divergence_scalar_args_are_folded_not_dropped() -> None:
+    config = {"resources": [{"name": "w", "command": "run", "args": 5}]}
+    theirs = copy.deepcopy(config)
+    TaskManager._preprocess_config(theirs)
+    assert theirs["resources"][0] == {"name": "w", "command": "run"}  # upstream drops them
+    assert yaml.safe_load(taskpatch.patch_text(yaml.safe_dump(config), render=True))["resources"][0] == {
+        "name": "w", "command": "run 5"}
+
+
+def test_falsy_scalar_args_are_left_alone_as_upstream() -> None:
+    for args in ("0", "false", "0.0", "''"):
+        text = f"resources:\n- name: w\n  command: run\n  args: {args}\n"
+        assert taskpatch.patch_text(text, render=True) == text
