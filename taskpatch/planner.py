@@ -706,7 +706,7 @@ class Planner:
                     f"'{spec.selector.pattern}=...'", spec.source, spec.key.span,  # type: ignore[union-attr]
                     args if isinstance(args, Scalar) else resource.node,  # a pending value has no position yet
                 )
-        addition = f"{flag} {shlex.quote(spec.value.text) if spec.value.text else repr('')}"
+        addition = f"{flag} {render.shell_word(spec.value.text)}"  # as render writes a mapping's value
         new = self._with_suffix(args, old_text, " " + addition) if old_text else NewScalar(addition)
         self._set_leaf(slot, new, resource, ("args",), spec.source)
 

@@ -4,6 +4,7 @@ tests against upstream TaskManager/ServingManager._preprocess_config."""
 from __future__ import annotations
 
 import copy
+import subprocess
 import os
 from typing import Any
 
@@ -212,3 +213,25 @@ def test_falsy_scalar_args_are_left_alone_as_upstream() -> None:
     for args in ("0", "false", "0.0", "''"):
         text = f"resources:\n- name: w\n  command: run\n  args: {args}\n"
         assert taskpatch.patch_text(text, render=True) == text
+
+
+# -- $VAR stays live the same way, whatever the shape of args ---------------
+
+def _shell_argv(command: str, env: dict[str, str]) -> list[str]:
+    """The argv a shell gives ``command`` (its first word replaced by a printer)."""
+    proc = subprocess.run(["sh", "-c", "printf '%s|' " + command.split(" ", 1)[1]], env=env, capture_output=True,
+                          text=True, check=True)
+    return proc.stdout.split("|")[:-1]
+
+
+@pytest.mark.parametrize("value", ["$A", "$A b", "${A}/x y", "it's $A", 'say "hi" $A', "$(echo $A)", "a;b"])
+def test_dollar_stays_live_alike_for_string_mapping_and_list_args(value: str) -> None:
+    starts = {"string": "args: --y 1", "mapping": "args: {y: 1}", "list": "args: [--y, '1']"}
+    commands = {}
+    for shape, args in starts.items():
+        text = f"resources:\n- name: w\n  command: run\n  {args}\n"
+        commands[shape] = yaml.safe_load(taskpatch.patch_text(text, args=[f"w.x={value}"], render=True))[
+            "resources"][0]["command"]
+    argv = {shape: sorted(_shell_argv(command, {"A": "1"})) for shape, command in commands.items()}
+    expected = sorted(["--y", "1", "--x", value.replace("${A}", "1").replace("$(echo $A)", "1").replace("$A", "1")])
+    assert argv == {"string": expected, "mapping": expected, "list": expected}, commands
