@@ -54,7 +54,13 @@ MISSING = object()
 
 
 def is_count_field(keys: tuple[str, ...]) -> bool:
-    return bool(keys) and (keys[-1] in COUNT_FIELDS or keys[-2:] == ("accelerators", "gpu"))
+    """Is the field at these key names (indexes left out) a count, where
+    Kuberlab has one: a resource's own ``replicas``, ``maxRestartCount``,
+    ``minAvailable`` and ``port``, the ``port`` of a ``ports`` entry, and
+    ``resources.accelerators.gpu``. A key of that name elsewhere (inside
+    ``args``, say) is an ordinary value."""
+    return ((len(keys) == 1 and keys[0] in COUNT_FIELDS) or keys == ("ports", "port")
+            or keys == ("resources", "accelerators", "gpu"))
 
 
 def _is_null(node: Any) -> bool:

@@ -235,3 +235,17 @@ def test_dollar_stays_live_alike_for_string_mapping_and_list_args(value: str) ->
     argv = {shape: sorted(_shell_argv(command, {"A": "1"})) for shape, command in commands.items()}
     expected = sorted(["--y", "1", "--x", value.replace("${A}", "1").replace("$(echo $A)", "1").replace("$A", "1")])
     assert argv == {"string": expected, "mapping": expected, "list": expected}, commands
+
+
+# -- count fields are resource fields, not args keys -------------------------
+
+def test_an_args_key_named_like_a_count_field_is_an_ordinary_value() -> None:
+    text = "resources:\n- name: w\n  command: run\n  port: 1\n  ports: [{port: 2}]\n  args: {a: 1}\n"
+    out = taskpatch.patch_text(text, args=["w.port=abc", "w.replicas=x", "w.minAvailable=-1"])
+    assert yaml.safe_load(out)["resources"][0]["args"] == {"a": 1, "port": "abc", "replicas": "x",
+                                                           "minAvailable": -1}
+    for spec in ("w.port=abc", "w.ports[0].port=abc", "w.resources.accelerators.gpu=-1"):
+        with pytest.raises(taskpatch.ValueTypeError, match="is a count"):
+            taskpatch.patch_text(text, overrides=[spec])
+    assert yaml.safe_load(taskpatch.patch_text(text, overrides=["w.volumes.data.replicas=x"]))["resources"][0][
+        "volumes"] == {"data": {"replicas": "x"}}
