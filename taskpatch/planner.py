@@ -23,6 +23,7 @@ from .scalars import (
     CORE_INT,
     NON_NEGATIVE_INT,
     AppendedScalar,
+    BigInt,
     NewScalar,
     core_resolve,
     from_python,
@@ -128,8 +129,10 @@ def typed_value(value: Value, old: Any, keys: tuple[str, ...], spec: SpecRef) ->
             if CORE_INT.match(text):
                 return NewScalar(core_resolve(text), literal_for(text, core_resolve(text)))
         elif isinstance(old_value, float) and CORE_FLOAT.match(text):
-            # "2" reads as a float too: a float field given 2 stays 2.0, as upstream's float(v).
-            new = float(core_resolve(text))
+            # "2" reads as a float too: a float field given 2 stays 2.0, as upstream's float(v)
+            # (which makes digits past a float's range, a BigInt's, inf).
+            resolved = core_resolve(text)
+            new = float(resolved.text if isinstance(resolved, BigInt) else resolved)
             return NewScalar(new, literal_for(text, new))
     new = core_resolve(text)
     if isinstance(new, str):

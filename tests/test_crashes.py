@@ -59,6 +59,11 @@ def test_huge_ints_in_specs_are_written_as_given(spec: str, written: str) -> Non
     assert doc.data["resources"][0][key] == BigInt(written) or written.startswith("0x")
 
 
+def test_a_float_field_given_huge_digits_is_inf_as_float_makes_them() -> None:
+    text = "resources:\n- name: w\n  lr: 0.1\n"
+    assert taskpatch.patch_text(text, overrides=[f"w.lr=-{HUGE}"]) == "resources:\n- name: w\n  lr: -.inf\n"
+
+
 def test_huge_ints_in_args_render_as_their_digits() -> None:
     text = f"resources:\n- name: w\n  command: run\n  args: {{n: {HUGE}}}\n"
     assert taskpatch.patch_text(text, args=[f"w.m=-{HUGE}"], render=True) == (
