@@ -13,12 +13,14 @@ from .errors import (
     YamlSyntaxError,
 )
 from .plan import Operation, Plan
+from .scalars import BigInt
 
 __version__ = "0.1.0"
 
 # Loaded on first use (PEP 562): `taskpatch apply` needs none of them, and
 # the CLI's start-up time is part of what taskpatch promises.
 _LAZY = {
+    "JsonFloat": "taskinfo",
     "MissingVariableError": "serving",
     "serve": "serving",
     "read_task_info": "taskinfo",
@@ -35,8 +37,10 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
+    "BigInt",
     "Document",
     "InputOutputError",
+    "JsonFloat",
     "MissingVariableError",
     "NotATaskConfigError",
     "Operation",

@@ -144,6 +144,8 @@ class Writer:
             # the whole is still a plain string.
             return (node.end, suffix) if can_be_plain(full, flow) and not any_reader_types(full) else None
         if style in ("|", ">"):
+            if _NOT_IN_BLOCK.search(suffix):
+                return None  # a line separator or control character would break the block
             # At the last content character (a `|+` scalar's span also holds
             # its trailing blank lines), so the text joins the last line.
             end = node.end
@@ -256,7 +258,7 @@ class Applier:
         # A block collection, written on the lines below its key.
         cut = self.colon_end(key, node)
         content = self.index.content_start(node)
-        if "#" not in text[cut:content]:
+        if not self.comments_only(cut, content):
             self.edits.append((cut, node.end, " " + new, 0))  # `key:\n  a: 1` -> `key: new`
             return
         # Comments between the key and the value stay where they are; the
@@ -265,6 +267,14 @@ class Applier:
         col = max(node.column, key_col + self.w.styles().step)
         self.edits.append((self.index.line_start(content), node.end, " " * col + new, 0))
         self.drop_properties(node, cut, content)
+
+    def comments_only(self, start: int, end: int) -> bool:
+        """Does the text between a key and its block value hold comments (to
+        keep in place), and no template directives (which belong to the value)?"""
+        if "#" not in self.text[start:end]:
+            return False
+        template = self.index.template
+        return template is None or not template.touches_markup(start, end)
 
     def drop_properties(self, node: Node, cut: int, content: int) -> None:
         """Remove a replaced collection's `&anchor`/`!tag` from its key's line."""
@@ -295,10 +305,13 @@ class Applier:
             # Keep the old content's column (a mapping must sit right of its
             # key, even where the old value was an indentless sequence).
             col = node.column if isinstance(value, list) or node.column > key_col else key_col + step
-            content = self.index.content_start(node)
+            cut, content = self.colon_end(key, node), self.index.content_start(node)
             lines = w.block_lines(value, col)
-            self.edits.append((self.index.line_start(content), node.end, w.nl.join(lines), 0))
-            self.drop_properties(node, self.colon_end(key, node), content)
+            if self.comments_only(cut, content):
+                self.edits.append((self.index.line_start(content), node.end, w.nl.join(lines), 0))
+                self.drop_properties(node, cut, content)
+            else:  # template directives before the content go with it
+                self.edits.append((cut, node.end, w.nl + w.nl.join(lines), 0))
             return
         col = key_col + (step if isinstance(value, dict) else seq_indent)
         cut = self.colon_end(key, node)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import reprlib
 from typing import Any, Iterable, Iterator
 
+from ruamel.yaml.constructor import SafeConstructor
+
 from .applier import Writer, apply_plan
-from .errors import PlanErrors, SpecRef, TaskpatchError
+from .errors import PlanErrors, SpecRef, TaskpatchError, ValueTypeError
 from .files import read_text
 from .plan import Plan, replacements
 from .locate import to_data
 from .planner import make_plan, python_to_new
+from .scalars import decimal_int
 from .spec_ast import ArgsReplace, RenderSpec, Selector, Span, Spec
 from .spec_parser import parse_args, parse_env, parse_override
 from .verify import verify_text
-from .yaml_index import Alias, YamlIndex, build_index, split_bom
+from .yaml_index import MAX_DEPTH, Alias, YamlIndex, build_index, split_bom
 
 MAX_ALIAS_COPIES = 16  # rounds of copying; each copies every alias one plan met
 
@@ -114,7 +118,14 @@ class Document:
         index = self.index()
         writer = Writer(index)
         body = index.source
-        copies = {id(alias): python_to_new(to_data(alias.target)) for alias in aliases}
+        copies = {}
+        for alias in aliases:
+            try:
+                copies[id(alias)] = python_to_new(to_data(alias.target), alias.depth)
+            except ValueTypeError:
+                raise ValueTypeError(f"a copy of &{alias.anchor} here would nest collections more than {MAX_DEPTH} "
+                                     "levels deep", file=self.path, line=alias.line + 1,
+                                     column=alias.column + 1) from None
         for alias in sorted(aliases, key=lambda a: a.start, reverse=True):
             body = body[: alias.start] + writer.flow(copies[id(alias)]) + body[alias.end :]
         new_index = None
@@ -137,7 +148,7 @@ class Document:
 
     def set_args(self, selector: str, args: Any) -> Plan:
         """Set a resource's ``args`` to a dict, list or string, as the seed's examples do."""
-        source = SpecRef(f"{selector}={args!r}", "set_args()")
+        source = SpecRef(f"{selector}={_SHORT.repr(args)}", "set_args()")
         quoted = not any(c in selector for c in "*?[")
         spec = ArgsReplace(source, Selector(selector, quoted, Span(0, len(selector))), args)
         return self.apply([spec])
@@ -161,8 +172,37 @@ class Document:
         # each `{{ }}` action stands as underscores (or a comment line).
         index = self.index()
         yaml = YAML(typ="safe", pure=False)
+        yaml.Constructor = _Constructor
         yaml.allow_duplicate_keys = index.template is not None  # one key per {{ if }} branch: the last wins
         return list(yaml.load_all(index.text if index.template else self._body))
+
+
+class _ShortRepr(reprlib.Repr):
+    """``set_args()`` values as errors quote them: short, at any depth, and
+    with an int too long for ``repr()`` (see ``BigInt``) named, not raising."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        try:
+            return super().repr_int(x, level)
+        except ValueError:
+            return f"<{x.bit_length()}-bit int>"
+
+
+_SHORT = _ShortRepr()
+
+
+class _Constructor(SafeConstructor):
+    """ruamel's safe constructor, except that an int too long for ``int()``
+    is a ``BigInt`` (as taskpatch reads it) instead of a ``ValueError``."""
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # the digit limit: ruamel's regex already matched the text
+            return decimal_int(node.value.replace("_", ""))
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
 
 
 def _copyable(node: Any) -> bool:

@@ -7,29 +7,28 @@ import os
 TARGETS_FILE_NAME = "taskpatch.yaml"  # what `taskpatch build` looks for
 import sys
 
-from .errors import InputOutputError, YamlSyntaxError
+from .errors import InputOutputError, TaskpatchError, YamlSyntaxError
 
 
-def decode(data: bytes, name: str) -> str:
-    """UTF-8 text, kept exactly (no newline translation; the BOM stays)."""
+def decode(data: bytes, name: str, error: type[TaskpatchError] = YamlSyntaxError) -> str:
+    """UTF-8 text, kept exactly (no newline translation; the BOM stays).
+    ``error`` is what bad bytes are, for the kind of file this is."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise YamlSyntaxError(
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x})", file=name, line=line, column=column
-        ) from None
+        raise error(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", file=name, line=line, column=column) from None
 
 
-def read_text(path: str) -> str:
+def read_text(path: str, error: type[TaskpatchError] = YamlSyntaxError) -> str:
     """The file's text; ``-`` reads standard input."""
     try:
         if path == "-":
-            return decode(sys.stdin.buffer.read(), "<stdin>")
+            return decode(sys.stdin.buffer.read(), "<stdin>", error)
         with open(path, "rb") as handle:
-            return decode(handle.read(), path)
+            return decode(handle.read(), path, error)
     except OSError as exc:
         raise InputOutputError(f"cannot read: {exc.strerror or exc}", file=path) from None
 

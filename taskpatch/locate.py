@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import NotATaskConfigError, SelectorError
+from .errors import NotATaskConfigError, SelectorError, SpecRef
 from .scalars import scalar_value
 from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex
 
@@ -75,24 +76,31 @@ def _mlapp_groups(root: Mapping, task: str | None, file: str | None, doc_label: 
     return groups
 
 
-def to_data(node: Node | None, containers: dict[int, Node] | None = None, depth: int = 0) -> Any:
-    """Plain data for a node; ``containers`` maps id(list/dict) → node."""
+def to_data(node: Node | None, containers: dict[int, Node] | None = None,
+            aliases: dict[int, Any] | None = None) -> Any:
+    """Plain data for a node; ``containers`` maps id(list/dict) → node.
+    An alias is None (a reference: expanding invites bombs), unless
+    ``aliases`` is given: then it is its anchor's data, made once and shared
+    (kept there by id(anchor)), so a bomb costs no more than its nodes.
+    Recursive: the index bounds the depth (``MAX_DEPTH``)."""
     if node is None:
         return None
     if isinstance(node, Scalar):
         return scalar_value(node.value, node.style, node.tag)
     if isinstance(node, Alias):
-        # Not expanded: an alias is a reference, and expanding invites bombs.
-        return None
-    if depth > 200:
-        return None
+        if aliases is None or node.target is None:
+            return None
+        if id(node.target) not in aliases:
+            aliases[id(node.target)] = None  # an alias inside its own anchor is None, not a loop
+            aliases[id(node.target)] = to_data(node.target, containers, aliases)
+        return aliases[id(node.target)]
     if isinstance(node, Mapping):
         out: Any = {}
         for key, value in zip(node.keys, node.values):
             if isinstance(key, Scalar):
-                out[key.value] = to_data(value, containers, depth + 1)
+                out[key.value] = to_data(value, containers, aliases)
     else:
-        out = [to_data(item, containers, depth + 1) for item in node.items]  # type: ignore[attr-defined]
+        out = [to_data(item, containers, aliases) for item in node.items]  # type: ignore[attr-defined]
     if containers is not None:
         containers[id(out)] = node
     return out
@@ -105,7 +113,9 @@ def _jsonpath_groups(root: Node, expression: str, file: str | None, doc_label: s
     try:
         compiled = jsonpath_parse(expression)
     except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
-        raise SelectorError(f"bad --resources JSONPath {expression!r}: {exc}", file=file) from None
+        raise SelectorError(f"bad --resources JSONPath: {str(exc).strip()}", file=file,
+                            spec=SpecRef(expression, "--resources"),
+                            spec_column=_jsonpath_column(str(exc), expression)) from None
     containers: dict[int, Node] = {}
     data = to_data(root, containers)
     groups = []
@@ -122,6 +132,15 @@ def _jsonpath_groups(root: Node, expression: str, file: str | None, doc_label: s
         if group is not None:
             groups.append(group)
     return groups
+
+
+def _jsonpath_column(message: str, expression: str) -> int | None:
+    """The 1-based column a jsonpath-ng error names ("at 1:4", "col 4", both
+    0-based, or "near the end of string"), if it names one."""
+    if "end of string" in message:
+        return len(expression) + 1
+    found = re.search(r"(?:at \d+:|col )(\d+)", message)
+    return int(found.group(1)) + 1 if found else None
 
 
 def find_groups(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence as Sequence_, Union
 
 from .errors import SpecRef
+from .scalars import json_value
 from .yaml_index import Mapping, Node, Sequence, YamlIndex
 
 REPLACE = "replace"
@@ -32,14 +33,15 @@ class Operation:
     line: int  # 1-based line in the file of the node touched (or its parent)
 
     def to_json(self) -> dict[str, Any]:
+        """The operation as data ``json.dumps`` writes as valid JSON (see ``json_value``)."""
         return {
             "action": self.action,
             "line": self.line,
             "resource": self.resource,
             "group": self.group,
             "path": self.path,
-            "old": self.old,
-            "new": self.new,
+            "old": json_value(self.old),
+            "new": json_value(self.new),
             "spec": self.spec.text,
             "origin": self.spec.label,
         }

@@ -23,6 +23,7 @@ from .scalars import (
     CORE_INT,
     NON_NEGATIVE_INT,
     AppendedScalar,
+    BigInt,
     NewScalar,
     core_resolve,
     from_python,
@@ -45,7 +46,7 @@ from .spec_ast import (
     Value,
     path_text,
 )
-from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex
+from .yaml_index import MAX_DEPTH, Alias, Mapping, Node, Scalar, Sequence, YamlIndex
 
 # Kuberlab fields that are counts: always written as non-negative ints.
 COUNT_FIELDS = frozenset({"replicas", "maxRestartCount", "minAvailable", "port"})
@@ -54,7 +55,13 @@ MISSING = object()
 
 
 def is_count_field(keys: tuple[str, ...]) -> bool:
-    return bool(keys) and (keys[-1] in COUNT_FIELDS or keys[-2:] == ("accelerators", "gpu"))
+    """Is the field at these key names (indexes left out) a count, where
+    Kuberlab has one: a resource's own ``replicas``, ``maxRestartCount``,
+    ``minAvailable`` and ``port``, the ``port`` of a ``ports`` entry, and
+    ``resources.accelerators.gpu``. A key of that name elsewhere (inside
+    ``args``, say) is an ordinary value."""
+    return ((len(keys) == 1 and keys[0] in COUNT_FIELDS) or keys == ("ports", "port")
+            or keys == ("resources", "accelerators", "gpu"))
 
 
 def _is_null(node: Any) -> bool:
@@ -107,7 +114,8 @@ def typed_value(value: Value, old: Any, keys: tuple[str, ...], spec: SpecRef) ->
                 spec=spec,
                 spec_column=value.span.start + 1 + spec.column_offset,
             )
-        return NewScalar(int(text), str(int(text)))
+        count = core_resolve(text)  # an int (BigInt beyond 4,300 digits), written as plain decimal
+        return NewScalar(count, literal_for(text, count))
     if value.quoted:
         return NewScalar(text)
     if isinstance(old, (Scalar, NewScalar)) and not _is_null(old):
@@ -121,8 +129,10 @@ def typed_value(value: Value, old: Any, keys: tuple[str, ...], spec: SpecRef) ->
             if CORE_INT.match(text):
                 return NewScalar(core_resolve(text), literal_for(text, core_resolve(text)))
         elif isinstance(old_value, float) and CORE_FLOAT.match(text):
-            # "2" reads as a float too: a float field given 2 stays 2.0, as upstream's float(v).
-            new = float(core_resolve(text))
+            # "2" reads as a float too: a float field given 2 stays 2.0, as upstream's float(v)
+            # (which makes digits past a float's range, a BigInt's, inf).
+            resolved = core_resolve(text)
+            new = float(resolved.text if isinstance(resolved, BigInt) else resolved)
             return NewScalar(new, literal_for(text, new))
     new = core_resolve(text)
     if isinstance(new, str):
@@ -603,6 +613,8 @@ class Planner:
                 exc.with_file(self.file) if self.file else None
                 if exc.spec is None:  # raised below the spec level: say which spec met it
                     exc.spec = spec.source
+                if exc.line is None:  # met in content this plan made, with no place in the file yet
+                    exc.line, exc.column = resource.node.line + 1, resource.node.column + 1
                 self.errors.append(exc)
 
     def _set_leaf(self, slot: _Slot, new: Any, resource: Resource, keys: tuple[str, ...], spec: SpecRef,
@@ -621,6 +633,12 @@ class Planner:
         return tuple(s.name if isinstance(s, Key) else path_text((s,)) for s in path)
 
     def _set(self, spec: SetSpec, resource: Resource) -> None:
+        # The value at step k lives in a collection k + 1 below the resource's:
+        # keep what a path creates within what the index reads back.
+        too_deep = MAX_DEPTH - resource.node.depth - 1
+        if too_deep < len(spec.path) - 1:
+            raise self._error(PathError, f"this path would nest collections more than {MAX_DEPTH} levels deep",
+                              spec.source, spec.path[too_deep].span, resource.node)
         for slot in self._walk(resource, spec.path, spec.source, create=True):
             self._set_at(slot, spec, resource)
 
@@ -647,13 +665,15 @@ class Planner:
     def _unset(self, spec: UnsetSpec, resource: Resource) -> None:
         for slot in self._walk(resource, spec.path, spec.source, create=False):
             old = slot.get()
+            name = slot.key[0] if isinstance(slot.key, tuple) else slot.key
+            merge = _merged_from(slot.container, name) if isinstance(slot.container, Mapping) else None
+            if merge is not None:  # the key would still be there, with the merged value
+                raise self._error(
+                    PathError, f"{name!r} {'comes' if old is MISSING else 'would come back'} from <<: "
+                    f"*{merge.anchor} (line {merge.line + 1}), so it cannot be deleted here; set it to another "
+                    "value instead, or remove the merge", spec.source, spec.path[-1].span,
+                    merge if old is MISSING else old)
             if old is MISSING:
-                merge = _merged_from(slot.container, slot.key) if isinstance(slot.container, Mapping) else None
-                if merge is not None:
-                    raise self._error(
-                        PathError, f"{slot.key!r} comes from <<: *{merge.anchor} (line {merge.line + 1}), so it "
-                        "cannot be deleted here; set it to another value instead, or remove the merge",
-                        spec.source, spec.path[-1].span, merge)
                 continue
             line = slot.line()
             slot.delete()
@@ -718,8 +738,7 @@ class Planner:
         keys = ("args", key)
         empty_string = isinstance(args, Scalar) and args.value == "" and args.style is not None
         if args is MISSING or _is_null(args) or _is_empty_flow(args) or empty_string:
-            if resource.container or any(isinstance(slot.get(), (Sequence, list))
-                                         for slot in self.slots(resource.node, "command")):
+            if resource.container or self._list_command(resource, args_slot, spec):
                 # A Kubernetes-style container (found by --resources, or with a
                 # list command) needs args as a list of strings; a mapping is invalid.
                 new_args: Any = [NewScalar(f"--{key}"), NewScalar(spec.value.text)]
@@ -753,6 +772,19 @@ class Planner:
                 self.seq_edit(args).appended.extend([flag, value])
             self.record("append", resource, keys, MISSING, spec.value.text, spec.source, args.line + 1 if isinstance(args, Sequence) else 0)
 
+    def _list_command(self, resource: Resource, args_slot: _Slot, spec: ArgsSpec) -> bool:
+        """Is the command a list (so new args must be one too)? In a template,
+        refused where that depends on which branch renders."""
+        commands = self.slots(resource.node, "command")
+        lists = [c for c in commands if isinstance(c.get(), (Sequence, list))]
+        if not lists:
+            return False
+        if len(lists) != len(commands) or (len(commands) == 1 and not self._encloses(commands[0], args_slot)):
+            raise self._error(ValueTypeError, f"command (line {lists[0].line()}) is a list only in some template "
+                              "branches, so whether args must be a list depends on the branch; add args in each "
+                              "branch by hand", spec.source, spec.selector.span, resource.node)
+        return True
+
     def _args_string(self, spec: ArgsSpec, resource: Resource, slot: _Slot, args: Any) -> None:
         key = spec.key.name  # type: ignore[union-attr]
         old_text = self.real_value(args) if isinstance(args, Scalar) else str(args.value)
@@ -771,14 +803,27 @@ class Planner:
                     f"'{spec.selector.pattern}=...'", spec.source, spec.key.span,  # type: ignore[union-attr]
                     args if isinstance(args, Scalar) else resource.node,  # a pending value has no position yet
                 )
-        addition = f"{flag} {shlex.quote(spec.value.text) if spec.value.text else repr('')}"
-        if old_text and isinstance(args, Scalar) and args.tag is None:
-            # Only the addition is written, in the scalar's own style: the
-            # rest (and any template markup in it) stays as it was.
-            new: NewScalar = AppendedScalar(f"{old_text} {addition}", None, args, " " + addition)
-        else:
-            new = NewScalar(f"{old_text} {addition}" if old_text else addition)
+        addition = f"{flag} {render.shell_word(spec.value.text)}"  # as render writes a mapping's value
+        new = self._with_suffix(args, old_text, " " + addition) if old_text else NewScalar(addition)
         self._set_leaf(slot, new, resource, ("args",), spec.source)
+
+    def _with_suffix(self, node: Any, text: str, suffix: str) -> NewScalar:
+        """``text``, the string at ``node``, with ``suffix`` joining its last
+        line (``render.appended``). Where the scalar's style allows, only the
+        suffix is written, so the rest (and any template markup) stays as it
+        was; a quoted string ending in a line break or a tagged one is
+        rewritten whole, which markup in it would not survive."""
+        full = render.appended(text, suffix)
+        if not isinstance(node, Scalar):
+            return NewScalar(full)
+        if node.tag is None and (node.style in ("|", ">") or full.endswith(suffix)):
+            return AppendedScalar(full, None, node, suffix)
+        template = self.index.template
+        if template is not None and template.touches_markup(node.start, node.end):
+            raise ValueTypeError(f"this value holds template markup, and adding {suffix.strip()!r} means rewriting "
+                                 "it whole (it ends in a line break, or has a tag)", line=node.line + 1,
+                                 column=node.column + 1)
+        return NewScalar(full)
 
     def real_value(self, node: Scalar) -> str:
         """A scalar's string with its template markup, not the masked form."""
@@ -799,7 +844,7 @@ class Planner:
         if isinstance(node, Scalar):
             template = self.index.template
             if template is not None and template.touches_markup(node.start, node.end):
-                return self.real_value(node)
+                return render.Verbatim(self.real_value(node))
             return scalar_value(node.value, node.style, node.tag)
         if isinstance(node, NewScalar):
             return node.value
@@ -913,15 +958,12 @@ class Planner:
                     self.seq_edit(command).appended.extend(items)
                 self.record("render", resource, ("command",), MISSING, [i.value for i in items], spec.source,
                             command_slot.line(command))
+            elif isinstance(command, (Mapping, dict)):
+                raise self._error(ValueTypeError, "command is a mapping, so args cannot be folded into it", spec.source,
+                                  None, command if isinstance(command, Mapping) else resource.node)
             else:
-                old_text = self._command_text(command)
-                suffix = " " + render.command_text(args, spec.style)
-                block = isinstance(command, Scalar) and command.style in ("|", ">")
-                full = render.appended(old_text, suffix, block)
-                if isinstance(command, Scalar) and command.tag is None:
-                    new = AppendedScalar(full, None, command, suffix)
-                else:
-                    new = NewScalar(full)
+                new = self._with_suffix(command, self._command_text(command),
+                                        " " + render.command_text(args, spec.style))
                 self._set_leaf(command_slot, new, resource, ("command",), spec.source, action="render", old=command)
         except ValueError as exc:  # shlex on a string args with an open quote
             raise self._error(ValueTypeError, f"args cannot be split into words: {exc}", spec.source, None,
@@ -929,7 +971,8 @@ class Planner:
 
     def _args_replace(self, spec: ArgsReplace, resource: Resource) -> None:
         for slot in self.slots(resource.node, "args"):
-            self._set_leaf(slot, python_to_new(spec.value), resource, ("args",), spec.source)
+            self._set_leaf(slot, python_to_new(spec.value, resource.node.depth + 1), resource, ("args",),
+                           spec.source)
 
     # -- result ---------------------------------------------------------------
     def plan(self, specs: Iterable[Spec]) -> Plan:
@@ -972,11 +1015,15 @@ def seed_text_of(node: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def python_to_new(value: Any) -> Any:
+def python_to_new(value: Any, depth: int = 0) -> Any:
+    """A library value (``set_args``) as new content; ``depth`` is how many
+    collections will hold it, so that it stays within what the index reads."""
+    if isinstance(value, (dict, list, tuple)) and depth >= MAX_DEPTH:
+        raise ValueTypeError(f"this value nests collections more than {MAX_DEPTH} levels deep")
     if isinstance(value, dict):
-        return {str(k): python_to_new(v) for k, v in value.items()}
+        return {str(k): python_to_new(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [python_to_new(v) for v in value]
+        return [python_to_new(v, depth + 1) for v in value]
     return from_python(value)
 
 

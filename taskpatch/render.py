@@ -22,13 +22,21 @@ SERVING = "serving"  # --k=v, as ServingManager._preprocess_config
 _SHELL_SPECIAL = re.compile(r"[\s'\"\\`;&|<>(){}*?#~!\[\]]")
 
 
+class Verbatim(str):
+    """A value holding Go template markup (`{{ .batch }}`): written as it
+    stands, since what it renders to, and so how to quote it, is unknown;
+    the template's author quotes it there if need be, as upstream expected."""
+
+
 def seed_text(value: Any) -> str:
     """A value as the seed's ``'%s' % v`` wrote it."""
-    return str(value)
+    return value if isinstance(value, str) else str(value)
 
 
 def shell_word(text: str) -> str:
     """``text`` as one shell word, quoted only when it has to be."""
+    if isinstance(text, Verbatim):
+        return text
     if text == "":
         return "''"
     if not _SHELL_SPECIAL.search(text):
@@ -61,14 +69,15 @@ def command_text(args: Any, style: str) -> str:
             value = shell_word(seed_text(args[key]))
             words.append(f"--{key}={value}" if style == SERVING else f"--{key} {value}")
         return " ".join(words)
-    return " ".join(shell_word(seed_text(item)) for item in args)
+    if isinstance(args, list):
+        return " ".join(shell_word(seed_text(item)) for item in args)
+    return seed_text(args)  # a number or a bool (`args: 5`): one word, as '%s' % v writes it
 
 
-def appended(command: str, suffix: str, block: bool) -> str:
-    """``command`` with ``suffix`` added to its last line. In a block scalar
-    the trailing line break(s) stay last, so the text joins the last command
-    line instead of starting a new one (a new line would be a new command)."""
-    if not block:
-        return command + suffix
-    body = command.rstrip("\n")
+def appended(command: str, suffix: str) -> str:
+    """``command`` with ``suffix`` added to its last line. Trailing line
+    breaks (a block scalar's, or a quoted ``"...\\n"``'s) stay last, so the
+    text joins the last command line instead of starting a new one (a new
+    line would be a new command)."""
+    body = command.rstrip("\r\n")
     return body + suffix + command[len(body):]

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import ValueTypeError
+
 # -- YAML 1.2 core schema -----------------------------------------------------
 CORE_NULL = re.compile(r"(?:null|Null|NULL|~|)\Z")
 CORE_BOOL = re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")
@@ -54,6 +56,43 @@ _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_INDICATORS = frozenset(",[]{}")
 
 
+@dataclass(frozen=True)
+class BigInt:
+    """An integer too long for Python to convert between text and ``int``
+    (more than ``sys.get_int_max_str_digits()`` decimal digits, 4,300 by
+    default: ``int()`` and ``str()`` raise beyond it). Lifting the limit
+    would let a hostile file cost quadratic time, so the integer is kept as
+    its text instead: it reads as an integer, compares by its text and is
+    written back as that text. ``text`` is decimal without a ``+`` or
+    leading zeros, or ``0x`` hex (which both YAML 1.1 and 1.2 read)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def decimal_int(text: str) -> int | BigInt:
+    """The integer a decimal text (``[-+]?[0-9]+``) stands for."""
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    sign = "-" if text.startswith("-") and digits != "0" else ""
+    try:
+        return int(sign + digits)
+    except ValueError:  # over the digit limit (the regex matched, so nothing else)
+        return BigInt(sign + digits)
+
+
+def _based_int(text: str) -> int | BigInt:
+    """``0o17`` or ``0xff``: power-of-two bases have no digit limit, but the
+    value's decimal form may, and every writer of it needs that form."""
+    value = int(text[2:], 8 if text[1] == "o" else 16)
+    try:
+        str(value)
+    except ValueError:
+        return BigInt(hex(value))  # linear, and a form every reader takes for an int
+    return value
+
+
 # The resolvers below are pure functions of short strings that repeat a lot
 # in real files (`100m`, `true`, `1`); caching them halves the planner's time
 # on big configs (benchmarks/bench_apply.py).
@@ -65,11 +104,7 @@ def core_resolve(text: str) -> Any:
     if CORE_BOOL.match(text):
         return text[0] in "tT"
     if CORE_INT.match(text):
-        if text.startswith("0o"):
-            return int(text[2:], 8)
-        if text.startswith("0x"):
-            return int(text[2:], 16)
-        return int(text)
+        return _based_int(text) if text.startswith(("0o", "0x")) else decimal_int(text)
     if CORE_FLOAT.match(text):
         lowered = text.lower()
         if lowered.endswith(".inf"):
@@ -89,6 +124,10 @@ def scalar_value(value: str, style: str | None, tag: str | None) -> Any:
     resolved = core_resolve(value)
     kinds = {"tag:yaml.org,2002:int": int, "tag:yaml.org,2002:float": float, "tag:yaml.org,2002:bool": bool}
     wanted = kinds.get(tag)
+    if isinstance(resolved, BigInt) and wanted is int:
+        return resolved
+    if isinstance(resolved, BigInt) and wanted is float:  # over 4,300 digits: beyond a float's range
+        return -math.inf if resolved.text.startswith("-") else math.inf
     if wanted is float and isinstance(resolved, int) and not isinstance(resolved, bool):
         return float(resolved)
     return resolved if wanted is not None and type(resolved) is wanted else value
@@ -119,7 +158,8 @@ def can_be_plain(text: str, flow: bool) -> bool:
         return False
     if text.startswith(("---", "...")) or ": " in text or " #" in text or text.endswith(":"):
         return False
-    if flow and (any(c in _FLOW_INDICATORS for c in text) or ":" in text):
+    # libyaml (the C parser, and PyYAML) ends a flow plain scalar at any "?".
+    if flow and (any(c in _FLOW_INDICATORS for c in text) or ":" in text or "?" in text):
         return False
     return not any_reader_types(text)
 
@@ -172,7 +212,7 @@ class AppendedScalar(InPlaceScalar):
     suffix: str = ""
 
 
-def int_literal(text: str, value: int) -> str:
+def int_literal(text: str, value: int | BigInt) -> str:
     # 1.1 reads 010 as octal and 0o17 as a string: write plain decimal then.
     return text if PLAIN_DECIMAL_INT.match(text) else str(value)
 
@@ -199,19 +239,41 @@ def literal_for(text: str, value: Any) -> str:
         return text or "null"
     if isinstance(value, bool):
         return text
-    if isinstance(value, int):
+    if isinstance(value, (int, BigInt)):
         return int_literal(text, value)
     return float_literal(text, value)
 
 
+def json_value(value: Any) -> Any:
+    """Plain data as JSON can carry it exactly. ``json.dumps`` writes a NaN or
+    infinite float as ``NaN``/``Infinity``, which are not JSON, and cannot
+    write a ``BigInt``: those become strings of their YAML text (``".nan"``,
+    ``".inf"``, ``"-.inf"``, the digits)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
+    if isinstance(value, BigInt):
+        return value.text
+    if isinstance(value, dict):
+        return {key: json_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_value(item) for item in value]
+    return value
+
+
 def from_python(value: Any) -> NewScalar:
     """A Python value given through the library (``set_args``)."""
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None or isinstance(value, (bool, int, float, BigInt)):
         if value is None:
             return NewScalar(None, "null")
         if isinstance(value, bool):
             return NewScalar(value, "true" if value else "false")
+        if isinstance(value, BigInt):
+            return NewScalar(value, value.text)
         if isinstance(value, int):
-            return NewScalar(value, str(value))
+            try:
+                return NewScalar(value, str(value))
+            except ValueError:
+                raise ValueTypeError("this int has more digits than Python writes as text (sys.get_int_max_str_digits()); "
+                                     "give it as taskpatch.BigInt('<digits>')") from None
         return NewScalar(value, float_literal(repr(value), value))
     return NewScalar(str(value))

@@ -19,6 +19,7 @@ from .verify import verify_text
 from .errors import NotATaskConfigError, SelectorError, SpecRef, ValueTypeError, did_you_mean
 from .render import shell_word
 from .spec_ast import EnvSpec, Key, Selector, SetSpec, Span, Spec, Value
+from .spec_parser import check_utf8
 from .yaml_index import Mapping, Node, Scalar, Sequence, YamlIndex, build_index, split_bom
 
 # The variables a serving job is handed (the seed's list).
@@ -159,10 +160,12 @@ def _everything() -> Selector:
 def _set(key: str, value: Any) -> SetSpec:
     text = str(value)
     source = SpecRef(f"{key}={text}", "serve")
+    check_utf8(source.text, source)
     return SetSpec(source, _everything(), (Key(key, Span(0, len(key))),),
                    Value(text, True, Span(len(key) + 1, len(key) + 1 + len(text))))
 
 
 def _env(name: str, value: str) -> EnvSpec:
     source = SpecRef(f"{name}={value}", "serve")
+    check_utf8(source.text, source)
     return EnvSpec(source, None, name, Span(0, len(name)), value, Span(len(name) + 1, len(name) + 1 + len(value)))

@@ -37,10 +37,12 @@ from .spec_ast import (
     Value,
 )
 
+MAX_INDEX_DIGITS = 18  # an index beyond sys.maxsize can't be a position in a list
 START_RULES = ("env_spec", "set_spec", "unset_spec", "args_spec", "spec_file")
 
 # Kubernetes' rule for environment variable names.
 ENV_NAME_RE = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 QUOTED_RE = re.compile(r"\"(?:[^\"\\\r\n]|\\.)*\"\Z|'(?:[^'\r\n]|'')*'\Z")
 
 # Lark names terminals; people read words.
@@ -170,7 +172,12 @@ class _ToAst(Transformer):
 
     @v_args(inline=True)
     def index(self, token: Token) -> Index:
-        return Index(int(token), Span(_pos(token.start_pos) - 1 - self.base, _pos(token.end_pos) + 1 - self.base))
+        span = Span(_pos(token.start_pos) - 1 - self.base, _pos(token.end_pos) + 1 - self.base)
+        if len(token.lstrip("0")) > MAX_INDEX_DIGITS:
+            # No list is that long; and int() refuses text over 4,300 digits.
+            raise SpecSyntaxError(f"index {token[:MAX_INDEX_DIGITS]}... is larger than any list", spec=self.source,
+                                  spec_column=span.start + 2 + self.source.column_offset)
+        return Index(int(token), span)
 
     @v_args(meta=True)
     def item_filter(self, meta, children) -> ItemFilter:
@@ -292,8 +299,22 @@ def _parse(text: str, start: str, source: SpecRef) -> Tree:
         raise _syntax_error(exc, source, text) from None
 
 
+def check_utf8(text: str, source: SpecRef) -> None:
+    """Refuse lone surrogates. Bytes of the command line that are not UTF-8
+    reach ``sys.argv`` as U+DC80-U+DCFF ("surrogateescape"); no YAML or JSON
+    can hold them, and written out they would become an escape such as
+    ``"\\udce9"``, not the byte."""
+    bad = _SURROGATE.search(text)
+    if bad is not None:
+        code = ord(bad.group())
+        what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"a lone surrogate U+{code:04X}"
+        raise SpecSyntaxError(f"not UTF-8 text ({what})", spec=source,
+                              spec_column=bad.start() + 1 + source.column_offset)
+
+
 def _parse_one(start: str, text: str, label: str) -> Spec:
     source = SpecRef(text, label)
+    check_utf8(text, source)
     if "\n" in text or "\r" in text:
         raise SpecSyntaxError(
             "a spec is one line; line breaks are not allowed in it",
@@ -324,22 +345,29 @@ def parse_args(text: str, label: str = "-a") -> ArgsSpec:
     return _parse_one("args_spec", text, label)  # type: ignore[return-value]
 
 
+def _on_its_line(error: SpecSyntaxError, text: str, pos: int, path: str) -> SpecSyntaxError:
+    """An error at offset ``pos`` of a spec file, told as its line and column."""
+    line_no = text.count("\n", 0, pos)
+    line_start = text.rfind("\n", 0, pos) + 1
+    error.spec = SpecRef(text[line_start : text.find("\n", line_start)], f"{path}:{line_no + 1}")
+    error.spec_column = pos - line_start + 1
+    error.file, error.line, error.column = path, line_no + 1, error.spec_column
+    return error
+
+
 def parse_spec_file(text: str, path: str = "<spec file>") -> list[Spec]:
     """One spec per line (``env``/``set``/``unset``/``args``); ``#`` comments."""
     if text and not text.endswith("\n"):
         text += "\n"
     whole = SpecRef(text, path)
     try:
+        check_utf8(text, whole)
         tree = _lark().parse(text, start="spec_file")
+    except SpecSyntaxError as error:
+        raise _on_its_line(error, text, (error.spec_column or 1) - 1, path) from None
     except UnexpectedInput as exc:
-        error = _syntax_error(exc, whole, text)
-        line_no = text.count("\n", 0, exc.pos_in_stream if exc.pos_in_stream is not None else len(text))
-        line_start = text.rfind("\n", 0, exc.pos_in_stream or 0) + 1
-        line_text = text[line_start : text.find("\n", line_start)]
-        error.spec = SpecRef(line_text, f"{path}:{line_no + 1}")
-        error.spec_column = (exc.pos_in_stream or 0) - line_start + 1
-        error.file, error.line, error.column = path, line_no + 1, error.spec_column
-        raise error from None
+        pos = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
+        raise _on_its_line(_syntax_error(exc, whole, text), text, pos, path) from None
     specs: list[Spec] = []
     for statement in tree.children:
         if not isinstance(statement, Tree):

@@ -17,11 +17,11 @@ from .document import Document, render_spec
 from .errors import SpecRef, TaskpatchError, ValueTypeError
 from .locate import Resource, find_groups
 from .planner import MISSING, make_plan, matching, same_scalar, typed_value
-from .scalars import NewScalar, core_resolve
+from .scalars import NewScalar, core_resolve, from_python
 from .spec_ast import ArgsSpec, Key, Selector, Span, Spec, Value
 from .spec_parser import parse_args, value_of
 from .verify import verify_scalar, verify_text
-from .yaml_index import Mapping, Scalar, Sequence, YamlIndex, split_bom
+from .yaml_index import Mapping, Node, Scalar, Sequence, YamlIndex, split_bom
 
 # Grid values are split at commas; `\,` is a comma inside a value.
 _UNESCAPED_COMMA = re.compile(r"(?<!\\),")
@@ -47,32 +47,44 @@ def grid_choices(grid: str, label: str = "--grid") -> list[Choice]:
     return choices
 
 
-def transform_choices(transforms: Any, label: str = "transforms") -> list[Choice]:
-    """A ``parallel_run`` list, ``[{worker: {batch_size: 10}}, ...]``: one choice per item."""
-    if not isinstance(transforms, list) or not all(isinstance(t, dict) for t in transforms):
-        raise ValueTypeError("transforms must be a list of {resource: {arg: value}} mappings", file=label)
+def transform_choices(transforms: Any, label: str = "transforms", where: dict[int, Node] | None = None
+                      ) -> list[Choice]:
+    """A ``parallel_run`` list, ``[{worker: {batch_size: 10}}, ...]``: one choice per item.
+    ``where`` maps the id() of its lists and dicts to their nodes when it was
+    read from a file (``locate.to_data``), so that errors have a position."""
+    def error(message: str, *near: Any) -> ValueTypeError:
+        """An error at the first of ``near`` (innermost first) that has a place
+        in the file; at its start when none has (an empty file, a scalar)."""
+        if where is None:
+            return ValueTypeError(message, file=label)
+        node = next((where[id(n)] for n in near if id(n) in where), None)
+        return ValueTypeError(message, file=label, line=1 if node is None else node.line + 1,
+                              column=1 if node is None else node.column + 1)
+
+    if not isinstance(transforms, list):
+        raise error("transforms must be a list of {resource: {arg: value}} mappings", transforms)
     choices = []
     for number, transform in enumerate(transforms, 1):
+        if not isinstance(transform, dict):
+            raise error(f"transform {number} must be a mapping {{resource: {{arg: value}}}}", transforms)
         choice: Choice = []
         for resource, args in transform.items():
             if not isinstance(args, dict):
-                raise ValueTypeError(f"transform {number}: {resource!r} must map to {{arg: value}}", file=label)
+                raise error(f"transform {number}: {resource!r} must map to {{arg: value}}", args, transform)
             for key, value in args.items():
+                if isinstance(value, (dict, list)):
+                    raise error(f"{resource}.{key}: an argument value must be a scalar, not {type(value).__name__}",
+                                value)
                 choice.append((f"{resource}.{key}", _args_spec(str(resource), str(key), value, label), value))
         choices.append(choice)
     return choices
 
 
 def _args_spec(resource: str, key: str, value: Any, label: str) -> ArgsSpec:
-    if isinstance(value, (dict, list)):
-        raise ValueTypeError(f"{resource}.{key}: an argument value must be a scalar, not {type(value).__name__}",
-                             file=label)
-    if isinstance(value, bool):
-        text, quoted = ("true" if value else "false"), False
-    elif value is None or isinstance(value, (int, float)):
-        text, quoted = ("null" if value is None else repr(value)), False
-    else:
-        text, quoted = str(value), True  # a string in the transforms file stays a string
+    # A number, bool or null is written as YAML reads it back (`.nan`, not
+    # Python's `nan`, a string to YAML); a string in the transforms stays a string.
+    literal = from_python(value).literal
+    text, quoted = (str(value), True) if literal is None else (literal, False)
     source = SpecRef(f"{resource}.{key}={text}", label)
     glob = any(c in resource for c in "*?[")
     return ArgsSpec(source, Selector(resource, not glob, Span(0, len(resource))),

@@ -26,6 +26,7 @@ from .errors import (
     NotATaskConfigError,
     PlanErrors,
     SpecRef,
+    SpecSyntaxError,
     TaskpatchError,
     ValueTypeError,
     did_you_mean,
@@ -78,8 +79,9 @@ class _Reader:
         self.output_nodes: dict[int, Node] = {}  # id(target) -> its output: value, for error positions
 
     def error(self, message: str, node: Node | None, cls: type[TaskpatchError] = ValueTypeError) -> None:
-        line = None if node is None else node.line + 1
-        column = None if node is None else node.column + 1
+        # No node: the file is empty (its only error), so it is at its start.
+        line = 1 if node is None else node.line + 1
+        column = 1 if node is None else node.column + 1
         self.errors.append(cls(message, file=self.display, line=line, column=column))
 
     def read(self) -> list[Target]:
@@ -129,7 +131,7 @@ class _Reader:
         spec_file = self.path_field(fields, "spec-file", node, must_exist=True, required=False)
         if spec_file is not None:
             try:
-                specs += parse_spec_file(read_text(spec_file), os.path.relpath(spec_file))
+                specs += parse_spec_file(read_text(spec_file, SpecSyntaxError), os.path.relpath(spec_file))
             except TaskpatchError as exc:
                 self.errors.append(exc)
         render = self.flag(fields.get("render"), "render")

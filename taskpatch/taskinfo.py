@@ -2,25 +2,79 @@
 
 A task records values such as ``model_path`` and ``checkpoint_path`` for a
 later serving job; here they live in a JSON object in a file.
+
+Numbers are written back as the file had them: Python would turn ``1e999``
+into ``inf`` (written ``Infinity``, which is not JSON), ``1.50`` into
+``1.5``, and refuses integers over 4,300 digits. So a float keeps its text
+(``JsonFloat``) and such an integer is a ``BigInt``; the rest is
+``json.dumps(indent=2, sort_keys=True)``'s layout.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any, Mapping
 
 from .errors import InputOutputError, ValueTypeError
 from .files import read_text, write_atomic
+from .scalars import BigInt, decimal_int
+from .yaml_index import MAX_DEPTH
+
+# What the pre-scan needs of JSON: strings (skipped whole), brackets, and the
+# constants Python accepts but JSON does not have.
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|-?Infinity|NaN')
+
+
+class JsonFloat(float):
+    """A number of the info file with a fraction or an exponent: a float to
+    Python, written back (and shown by ``str()``) as its text."""
+
+    text: str
+
+    def __new__(cls, text: str) -> JsonFloat:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
+def _scan(text: str, path: str) -> None:
+    """Refuse, at their line and column, what ``json.loads`` would accept
+    but is not JSON (``NaN``, ``Infinity``), and nesting deeper than its
+    recursive scanner (and the writer below) can take."""
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        kind = token.group()
+        if kind[0] == '"':
+            continue
+        if kind in ("]", "}"):
+            depth -= 1
+            continue
+        opens = kind in ("[", "{")
+        depth += opens
+        if opens and depth <= MAX_DEPTH:
+            continue
+        at = token.start()
+        problem = (f"nested more than {MAX_DEPTH} levels deep" if opens
+                   else f"not JSON: {kind} (JSON has no NaN or infinity)")
+        raise InputOutputError(problem, file=path, line=text.count("\n", 0, at) + 1,
+                               column=at - text.rfind("\n", 0, at))
 
 
 def read_task_info(path: str) -> dict[str, Any]:
     """The JSON object in ``path``; ``{}`` when the file does not exist."""
     if not os.path.exists(path):
         return {}
-    text = read_text(path)
+    text = read_text(path, InputOutputError)
+    _scan(text, path)
     try:
-        data = json.loads(text) if text.strip() else {}
+        data = json.loads(text, parse_int=decimal_int, parse_float=JsonFloat) if text.strip() else {}
     except json.JSONDecodeError as exc:
         raise InputOutputError(f"not JSON: {exc.msg}", file=path, line=exc.lineno, column=exc.colno) from None
     if not isinstance(data, dict):
@@ -29,9 +83,29 @@ def read_task_info(path: str) -> dict[str, Any]:
     return data
 
 
+def _dumps(value: Any, indent: str = "") -> str:
+    """JSON as ``json.dumps(indent=2, sort_keys=True, ensure_ascii=False)``
+    lays it out, numbers of the file as they were written."""
+    if isinstance(value, (JsonFloat, BigInt)):
+        return value.text
+    if isinstance(value, (dict, list, tuple)) and value:
+        if len(indent) >= 2 * MAX_DEPTH:  # two spaces a level: this would be level MAX_DEPTH + 1
+            raise ValueTypeError(f"task info nested more than {MAX_DEPTH} levels deep")
+        inner = indent + "  "
+        if isinstance(value, dict):
+            entries = [f"{inner}{json.dumps(str(key), ensure_ascii=False)}: {_dumps(value[key], inner)}"
+                       for key in sorted(value, key=str)]
+            return "{\n" + ",\n".join(entries) + f"\n{indent}}}"
+        return "[\n" + ",\n".join(inner + _dumps(item, inner) for item in value) + f"\n{indent}]"
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:  # NaN, an object, an int over 4,300 digits: from a caller
+        raise ValueTypeError(f"task info values must be JSON: {exc}") from None
+
+
 def update_task_info(data: Mapping[str, Any], path: str) -> dict[str, Any]:
     """Merge ``data`` into the JSON object in ``path`` (created if missing),
     write it atomically, and return the merged object."""
     merged = {**read_task_info(path), **dict(data)}
-    write_atomic(path, json.dumps(merged, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    write_atomic(path, _dumps(merged) + "\n")
     return merged

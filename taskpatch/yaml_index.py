@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -48,6 +49,10 @@ def split_bom(text: str) -> tuple[str, str]:
     body = text.lstrip(BOM)
     return text[: len(text) - len(body)], body
 MAX_TEXT_DIRECTIVES = 16  # retries of a template's masking; bounds the time on broken files
+# Collections nested deeper than this are refused. Walking nested values
+# (planning, writing, render, JSON) is recursive, so this bound is what keeps
+# it inside Python's recursion limit; real configs nest about 10 deep.
+MAX_DEPTH = 100
 
 
 class Node:
@@ -73,9 +78,10 @@ class Scalar(Node):
 
 
 class Mapping(Node):
-    __slots__ = ("keys", "values", "flow", "_lookup", "_duplicates")
+    __slots__ = ("keys", "values", "flow", "depth", "_lookup", "_duplicates")
 
     flow: bool
+    depth: int  # how many collections hold this one (a root collection: 0)
 
     def __init__(self) -> None:
         self.keys: list[Node] = []
@@ -129,9 +135,10 @@ class Mapping(Node):
 
 
 class Sequence(Node):
-    __slots__ = ("items", "flow")
+    __slots__ = ("items", "flow", "depth")
 
     flow: bool
+    depth: int
 
     def __init__(self) -> None:
         self.items: list[Node] = []
@@ -140,9 +147,10 @@ class Sequence(Node):
 class Alias(Node):
     """``*name``; ``anchor`` holds the name, ``target`` the anchored node."""
 
-    __slots__ = ("target",)
+    __slots__ = ("target", "depth")
 
     target: Node | None
+    depth: int  # as a collection's: what a copy of the target would nest in
 
 
 class YamlIndex:
@@ -258,8 +266,14 @@ def _parse_events(text: str) -> Iterator:
         yield from YAML(typ="safe", pure=True).parse(text)
 
 
-def yaml_syntax_error(exc: YAMLError, file: str | None) -> YamlSyntaxError:
+def yaml_syntax_error(exc: YAMLError, file: str | None, text: str) -> YamlSyntaxError:
     """A ruamel.yaml error as one positioned line."""
+    if isinstance(exc, ReaderError):  # a character YAML forbids, at an offset in ``text``
+        at = exc.position
+        if _CParser is not None:  # libyaml counts UTF-8 bytes, not characters
+            at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))
+        return YamlSyntaxError(f"character #x{exc.character:04x} is not allowed in YAML: {exc.reason}", file=file,
+                               line=text.count("\n", 0, at) + 1, column=at - text.rfind("\n", 0, at))
     if not isinstance(exc, MarkedYAMLError):
         return YamlSyntaxError(str(exc).splitlines()[0], file=file)
     mark = exc.problem_mark or exc.context_mark
@@ -407,6 +421,11 @@ def _build(text: str, file: str | None, source: str | None = None, info: Templat
                 tag = ev.ctag
                 node.tag = None if tag is None else str(tag)
                 node.flow = bool(ev.flow_style)
+                node.depth = len(stack)
+                if node.depth >= MAX_DEPTH:
+                    raise YamlSyntaxError(f"collections nested more than {MAX_DEPTH} levels deep; taskpatch reads "
+                                          f"at most {MAX_DEPTH}", file=file, line=start.line + 1,
+                                          column=start.column + 1)
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 done = stack.pop()
                 if done.flow:
@@ -433,6 +452,7 @@ def _build(text: str, file: str | None, source: str | None = None, info: Templat
                 if node.target is None:
                     raise YamlSyntaxError(f"undefined alias *{ev.anchor} (no &{ev.anchor} before it)", file=file,
                                           line=start.line + 1, column=start.column + 1)
+                node.depth = len(stack)
                 aliases.setdefault(ev.anchor, []).append(node)
             elif cls is DocumentStartEvent:
                 roots.append(None)
@@ -455,7 +475,7 @@ def _build(text: str, file: str | None, source: str | None = None, info: Templat
             if cls is MappingStartEvent or cls is SequenceStartEvent:
                 stack.append(node)
     except YAMLError as exc:
-        raise yaml_syntax_error(exc, file) from None
+        raise yaml_syntax_error(exc, file, text) from None
     index = YamlIndex(text, roots)
     index.shared = [(users[0].target, users) for users in aliases.values()  # type: ignore[attr-defined]
                     if users[0].target is not None]  # type: ignore[attr-defined]

@@ -133,6 +133,7 @@ BAD = [
     ("same-output", "targets:\n  - {source: configs/task.yaml, output: x.yaml}\n"
                     "  - {source: configs/task.yaml, output: ./x.yaml}\n", r"3:41: .*two targets write x\.yaml"),
     ("not-a-list", "targets: 3\n", r"1:1: .*mapping with a `targets:` list"),
+    ("empty-file", "# nothing yet\n", r"1:1: .*mapping with a `targets:` list"),
     ("top-level-key", "targets: []\nextra: 1\n", r"2:1: .*unknown key 'extra'"),
     ("render-not-bool", "targets:\n  - source: configs/task.yaml\n    output: x.yaml\n    render: yes\n",
      r"4:13: .*'render' must be true or false"),

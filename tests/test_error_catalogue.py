@@ -45,6 +45,8 @@ MLAPP = (
     "    - name: worker\n"
 )
 DUPLICATE = "resources:\n- name: w\n- name: w\n"
+DEEP_PATH = "worker." + ".".join(f"k{i}" for i in range(400)) + "=1"  # the 98th key would nest 101 deep
+DEEP_ALIAS = "x: &a " + "{a: " * 98 + "1" + "}" * 98 + "\nresources:\n- name: w\n  args: *a\n"
 
 # (id, file text, CLI arguments after FILE, regex the message must match,
 #  whether the message must carry a file line:column)
@@ -65,10 +67,18 @@ CASES = [
     ("set-index-first", TASK, ["-s", "[0].image=1"], r"column 1\]", False),
     ("unset-with-value", TASK, ["-s", "~worker.image=1"], r"column \d+\]", False),
     ("args-no-value", TASK, ["-a", "worker.batch"], r"column \d+\]", False),
+    ("set-huge-index", TASK, ["-s", f"worker.ports[{'9' * 5000}]=1"], r"larger than any list.*column 14\]", False),
     ("args-empty-selector", TASK, ["-a", ".x=1"], r"column 1\]", False),
     ("spec-file-bad-verb", TASK, ["--spec-file", "{specs:frob worker.x=1}"], r"specs\.tp:1", False),
     ("spec-file-bad-spec", TASK, ["--spec-file", "{specs:# c\n\nset worker.=1}"], r"specs\.tp:3.*column", False),
     ("spec-file-missing", TASK, ["--spec-file", "nope.tp"], r"nope\.tp.*cannot read", False),
+    # bytes that are not UTF-8: argv holds them as surrogates (\udce9 is the byte 0xe9)
+    ("env-not-utf8", TASK, ["-e", "A=caf\udce9"], r"spec syntax error: not UTF-8 text \(byte 0xe9\).*column 6\]",
+     False),
+    ("set-not-utf8", TASK, ["-s", "worker.image=\udce9x"], r"byte 0xe9.*column 14\]", False),
+    ("args-key-not-utf8", TASK, ["-a", "worker.\udcff=1"], r"byte 0xff.*column 8\]", False),
+    ("spec-file-not-utf8", TASK, ["--spec-file", "{specs:env A=1\nset worker.x=caf\udce9\n}"],
+     r"specs\.tp:2:17: spec syntax error: not UTF-8 text \(byte 0xe9\)", False),
     # selectors
     ("selector-no-match", TASK, ["-s", "wrker.image=1"], r"did you mean 'worker'\?.*column 1\]", True),
     ("selector-glob-no-match", TASK, ["-s", "eval*.image=1"], r"no resource matches 'eval\*'", True),
@@ -88,17 +98,31 @@ CASES = [
     ("count-quoted", TASK, ["-s", "worker.replicas='3'"], r"non-negative", True),
     ("count-new-field", TASK, ["-s", "ps.maxRestartCount=x"], r"maxRestartCount", True),
     ("args-flag-twice", TASK, ["-a", "worker.foo=2"], r"--foo", True),
+    ("path-too-deep", TASK, ["-s", DEEP_PATH], rf"^task\.yaml:3:3: .*more than 100 levels.*column "
+     rf"{DEEP_PATH.index('.k97.') + 2}\]", True),
+    ("copy-too-deep", DEEP_ALIAS, ["--copy-aliases", "-a", "w.x=1"], r"^task\.yaml:4:9: .*copy of &a", True),
     ("env-not-a-list", "resources:\n- name: w\n  env: {A: 1}\n", ["-e", "A=1"], r"env is not a list", True),
+    # errors met in content an earlier spec made: at the resource
+    ("path-through-new-scalar", TASK, ["-s", "worker.new=1", "-s", "worker.new.x=2"],
+     r"^task\.yaml:3:3: path error: cannot go into key 'x'", True),
+    ("env-on-new-scalar", TASK, ["-s", "ps.env=x", "-e", "ps:A=1"], r"^task\.yaml:11:3: type error: env is not a list",
+     True),
     # files
     ("yaml-unclosed-flow", "resources: [\n", ["-e", "A=1"], r"YAML error", True),
     ("yaml-bad-indent", "resources:\n- name: w\n   x: 1\n  y: 2\n", ["-e", "A=1"], r"YAML error", True),
     ("yaml-tab-indent", "resources:\n\t- name: w\n", ["-e", "A=1"], r"YAML error", True),
+    ("yaml-too-deep", "resources:\n- name: w\n  args: " + "[" * 500 + "]" * 500 + "\n", ["--render"],
+     r"^task\.yaml:3:106: YAML error: collections nested more than 100", True),
+    ("yaml-control-char", "resources:\n- name: é\n  x: é\x7f\n", ["-e", "A=1"],
+     r"^task\.yaml:3:7: YAML error: character #x007f is not allowed", True),
     ("yaml-duplicate-key", "resources:\n- name: w\n  image: a\n  image: b\n", ["-s", "w.image=c"], r"image", True),
     ("not-a-task", "a: 1\n", ["-e", "A=1"], r"not a task config", True),
     ("empty-file", "", ["-e", "A=1"], r"not a task config", True),
     ("resources-not-a-list", "resources: 3\n", ["-e", "A=1"], r"not a task config|resources", True),
     ("bad-utf8", b"resources:\n- name: \xff\n", ["-e", "A=1"], r"UTF-8", True),
-    ("bad-jsonpath", TASK, ["--resources", "$[[", "-e", "A=1"], r"JSONPath", False),
+    ("bad-jsonpath", TASK, ["--resources", "$[[", "-e", "A=1"], r"JSONPath.*\[spec --resources '\$\[\[', column 3\]",
+     False),
+    ("bad-jsonpath-at-end", TASK, ["--resources", "$.a.", "-e", "A=1"], r"JSONPath.*column 5\]", False),
     ("jsonpath-no-match", TASK, ["--resources", "$.spec.containers", "-e", "A=1"], r"\$\.spec\.containers", False),
 ]
 
@@ -110,7 +134,7 @@ def _materialise(tmp_path: Path, argv: list[str]) -> list[str]:
         match = re.fullmatch(r"\{(\w+):(.*)\}", arg, re.S)
         if match:
             path = tmp_path / f"{match.group(1)}.tp"
-            path.write_text(match.group(2))
+            path.write_bytes(match.group(2).encode("utf-8", "surrogateescape"))  # \udce9 is the byte 0xe9
             arg = str(path)
         out.append(arg)
     return out

@@ -37,6 +37,10 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
 @pytest.mark.parametrize("content,error,where", [
     ('{"a": 1,\n  oops}', taskpatch.InputOutputError, (2, 3)),
     ("[1, 2]", taskpatch.ValueTypeError, (1, 1)),
+    ('{"a": "NaN", "b": NaN}', taskpatch.InputOutputError, (1, 19)),  # Python reads it; JSON has no NaN
+    ('{"a":\n  -Infinity}', taskpatch.InputOutputError, (2, 3)),
+    ('{"a": ' + "[" * 100 + "]" * 100 + "}", taskpatch.InputOutputError, (1, 106)),  # json's scanner recurses
+    ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", taskpatch.InputOutputError, (1, 106)),
 ])
 def test_bad_info_files(tmp_path: Path, content: str, error: type, where: tuple[int, int]) -> None:
     path = tmp_path / "info.json"
@@ -55,3 +59,22 @@ def test_cli_info_set(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None
     assert main(["info", "set", str(path), "novalue"]) == 2
     err = capfd.readouterr().err.splitlines()
     assert len(err) == 2 and all("[spec info set" in line for line in err)
+
+
+def test_numbers_are_written_back_as_the_file_had_them(tmp_path: Path) -> None:
+    """1e999 would come back as Infinity (not JSON), 1.50 as 1.5; an int
+    over 4,300 digits would not come back at all (Python refuses it)."""
+    huge = "9" * 5000
+    path = tmp_path / "info.json"
+    path.write_text(f'{{"m": {{"loss": 1.50, "big": 1e999, "n": {huge}}}, "l": [2.0E3, "NaN [{{"], "d": ' +
+                    "[" * 99 + "]" * 99 + "}")
+    merged = taskpatch.update_task_info({"model_path": "/m"}, str(path))
+    text = path.read_text()
+    assert text.startswith('{\n  "d": [\n    [\n') and text.count("[") == 99 + 2  # d, l and a string
+    assert text.endswith(f'  "l": [\n    2.0E3,\n    "NaN [{{"\n  ],\n  "m": {{\n    "big": 1e999,\n    "loss": 1.50,\n'
+                         f'    "n": {huge}\n  }},\n  "model_path": "/m"\n}}\n')
+    assert merged["m"]["loss"] == 1.5 and merged["m"]["big"] == float("inf") and str(merged["m"]["big"]) == "1e999"
+    assert merged["m"]["n"] == taskpatch.BigInt(huge)
+    with pytest.raises(taskpatch.ValueTypeError, match="must be JSON"):
+        taskpatch.update_task_info({"x": float("nan")}, str(path))
+    assert path.read_text() == text

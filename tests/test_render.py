@@ -4,6 +4,7 @@ tests against upstream TaskManager/ServingManager._preprocess_config."""
 from __future__ import annotations
 
 import copy
+import subprocess
 import os
 from typing import Any
 
@@ -141,3 +142,110 @@ def test_divergence_block_command_keeps_its_last_line() -> None:
     assert theirs["resources"][0]["command"] == "cd /src\npython run.py\n --x 1"  # a new shell line
     ours = yaml.safe_load(taskpatch.patch_text(text, render=True))
     assert ours["resources"][0]["command"] == "cd /src\npython run.py --x 1\n"
+
+
+# -- depth: walking nested args is recursive, so the index bounds it ---------
+
+def test_args_nested_to_the_limit_render_and_plan() -> None:
+    """The resource is 3 levels down, its args 97 more: 100, the most the index reads."""
+    text = "resources:\n- name: w\n  command: run\n  args: " + "{a: " * 97 + "1" + "}" * 97 + "\n"
+    doc = taskpatch.loads(text)
+    plan = doc.render()
+    command = doc.data["resources"][0]["command"]
+    assert command.startswith("run --a '{'\"'\"'a'\"'\"': {") and command.count("{") == 96
+    assert [op.action for op in plan.operations] == ["render", "delete"]
+
+
+def test_args_nested_past_the_limit_are_a_positioned_error() -> None:
+    text = "resources:\n- name: w\n  command: run\n  args: " + "[" * 500 + "]" * 500 + "\n"
+    with pytest.raises(taskpatch.YamlSyntaxError, match="nested more than 100") as caught:
+        taskpatch.patch_text(text, render=True)
+    assert (caught.value.line, caught.value.column) == (4, 106)
+
+
+# -- a command ending in a line break: the flags join its last line ----------
+
+@pytest.mark.parametrize("command", ['"python x.py\\n"', "'python x.py\n\n    '", "|\n    python x.py\n"])
+def test_flags_join_the_last_line_of_a_command_ending_in_a_line_break(command: str) -> None:
+    text = f"resources:\n- name: w\n  command: {command}\n  args: {{x: 1}}\n"
+    once = taskpatch.patch_text(text, render=True)
+    assert yaml.safe_load(once)["resources"][0] == {"name": "w", "command": "python x.py --x 1\n"}
+    assert taskpatch.patch_text(once, render=True) == once
+
+
+def test_args_added_to_a_string_ending_in_a_line_break_join_its_last_line() -> None:
+    for args in ('"--x 1\\n"', "|\n    --x 1\n"):
+        text = f"resources:\n- name: w\n  command: run\n  args: {args}\n"
+        out = taskpatch.patch_text(text, args=["w.y=2"])
+        assert yaml.safe_load(out)["resources"][0]["args"] == "--x 1 --y 2\n"
+        assert yaml.safe_load(taskpatch.patch_text(out, render=True))["resources"][0]["command"] == "run --x 1 --y 2\n"
+
+
+def test_a_templated_quoted_command_ending_in_a_line_break_is_refused_not_masked() -> None:
+    text = 'resources:\n- name: w\n  command: "python {{ .x }}.py\\n"\n  args: {x: 1}\n'
+    with pytest.raises(taskpatch.ValueTypeError, match="template markup") as caught:
+        taskpatch.patch_text(text, render=True)
+    assert (caught.value.line, caught.value.column) == (3, 12)
+
+
+# -- numbers and booleans as args: folded as the seed's '%s' % v writes them --
+
+@pytest.mark.parametrize("args,word", [("5", "5"), ("true", "True"), ("1.5", "1.5"), ("-.inf", "-inf"),
+                                       ("0x1f", "31")])
+def test_scalar_args_fold_as_one_word(args: str, word: str) -> None:
+    for command, folded in (("run", f"run {word}"), ("[run]", ["run", word]), (None, word)):
+        text = "resources:\n- name: w\n" + (f"  command: {command}\n" if command else "") + f"  args: {args}\n"
+        assert yaml.safe_load(taskpatch.patch_text(text, render=True))["resources"][0] == {
+            "name": "w", "command": folded}
+
+
+@needs_upstream
+def test_divergence_scalar_args_are_folded_not_dropped() -> None:
+    config = {"resources": [{"name": "w", "command": "run", "args": 5}]}
+    theirs = copy.deepcopy(config)
+    TaskManager._preprocess_config(theirs)
+    assert theirs["resources"][0] == {"name": "w", "command": "run"}  # upstream drops them
+    assert yaml.safe_load(taskpatch.patch_text(yaml.safe_dump(config), render=True))["resources"][0] == {
+        "name": "w", "command": "run 5"}
+
+
+def test_falsy_scalar_args_are_left_alone_as_upstream() -> None:
+    for args in ("0", "false", "0.0", "''"):
+        text = f"resources:\n- name: w\n  command: run\n  args: {args}\n"
+        assert taskpatch.patch_text(text, render=True) == text
+
+
+# -- $VAR stays live the same way, whatever the shape of args ---------------
+
+def _shell_argv(command: str, env: dict[str, str]) -> list[str]:
+    """The argv a shell gives ``command`` (its first word replaced by a printer)."""
+    proc = subprocess.run(["sh", "-c", "printf '%s|' " + command.split(" ", 1)[1]], env=env, capture_output=True,
+                          text=True, check=True)
+    return proc.stdout.split("|")[:-1]
+
+
+@pytest.mark.parametrize("value", ["$A", "$A b", "${A}/x y", "it's $A", 'say "hi" $A', "$(echo $A)", "a;b"])
+def test_dollar_stays_live_alike_for_string_mapping_and_list_args(value: str) -> None:
+    starts = {"string": "args: --y 1", "mapping": "args: {y: 1}", "list": "args: [--y, '1']"}
+    commands = {}
+    for shape, args in starts.items():
+        text = f"resources:\n- name: w\n  command: run\n  {args}\n"
+        commands[shape] = yaml.safe_load(taskpatch.patch_text(text, args=[f"w.x={value}"], render=True))[
+            "resources"][0]["command"]
+    argv = {shape: sorted(_shell_argv(command, {"A": "1"})) for shape, command in commands.items()}
+    expected = sorted(["--y", "1", "--x", value.replace("${A}", "1").replace("$(echo $A)", "1").replace("$A", "1")])
+    assert argv == {"string": expected, "mapping": expected, "list": expected}, commands
+
+
+# -- count fields are resource fields, not args keys -------------------------
+
+def test_an_args_key_named_like_a_count_field_is_an_ordinary_value() -> None:
+    text = "resources:\n- name: w\n  command: run\n  port: 1\n  ports: [{port: 2}]\n  args: {a: 1}\n"
+    out = taskpatch.patch_text(text, args=["w.port=abc", "w.replicas=x", "w.minAvailable=-1"])
+    assert yaml.safe_load(out)["resources"][0]["args"] == {"a": 1, "port": "abc", "replicas": "x",
+                                                           "minAvailable": -1}
+    for spec in ("w.port=abc", "w.ports[0].port=abc", "w.resources.accelerators.gpu=-1"):
+        with pytest.raises(taskpatch.ValueTypeError, match="is a count"):
+            taskpatch.patch_text(text, overrides=[spec])
+    assert yaml.safe_load(taskpatch.patch_text(text, overrides=["w.volumes.data.replicas=x"]))["resources"][0][
+        "volumes"] == {"data": {"replicas": "x"}}

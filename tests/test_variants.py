@@ -67,6 +67,37 @@ def test_bad_transforms(transforms: object, message: str) -> None:
         list(taskpatch.variants(TEXT, transforms=transforms))
 
 
+@pytest.mark.parametrize("content,where,message", [
+    ("{worker: 1}\n", "1:1", "must be a list"),
+    ("# none yet\n", "1:1", "must be a list"),
+    ("- worker: {a: 1}\n- [x]\n", "1:1", "transform 2 must be a mapping"),
+    ("- worker: {a: 1}\n- worker: {a: 1}\n  ps: 3\n", "2:3", "transform 2: 'ps' must map to"),
+    ("- worker:\n    a: 1\n    b: {c: 2}\n", "3:8", "worker.b: an argument value must be a scalar"),
+    ("- worker: {a: 1}\n---\n- worker: {a: 2}\n", "3:1", "one YAML document"),
+])
+def test_bad_transforms_files_are_positioned(tmp_path: Path, capfd: pytest.CaptureFixture[str], content: str,
+                                             where: str, message: str) -> None:
+    (tmp_path / "task.yaml").write_text(TEXT)
+    (tmp_path / "t.yaml").write_text(content)
+    assert main(["variants", str(tmp_path / "task.yaml"), "--transforms", str(tmp_path / "t.yaml"), "-d",
+                 str(tmp_path / "out")]) == 2
+    err = capfd.readouterr().err
+    assert err.startswith(f"{tmp_path / 't.yaml'}:{where}: type error: ") and message in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_transforms_files_may_share_a_value_by_an_alias(tmp_path: Path) -> None:
+    (tmp_path / "task.yaml").write_text(TEXT)
+    (tmp_path / "t.yaml").write_text("- worker: &base {lr: 0.1}\n- worker: *base\n- &loop {worker: {x: [*loop]}}\n")
+    assert main(["variants", str(tmp_path / "task.yaml"), "--transforms", str(tmp_path / "t.yaml"), "-d",
+                 str(tmp_path / "out")]) == 2  # the third one's value is a list, which it reaches through itself
+    (tmp_path / "t.yaml").write_text("- worker: &base {lr: 0.1}\n- worker: *base\n")
+    assert main(["variants", str(tmp_path / "task.yaml"), "--transforms", str(tmp_path / "t.yaml"), "-d",
+                 str(tmp_path / "out")]) == 0
+    assert [v["params"] for v in json.loads((tmp_path / "out" / "variants.json").read_text())] == [
+        {"worker.lr": 0.1}, {"worker.lr": 0.1}]
+
+
 def test_design_signature() -> None:
     """DESIGN.md: variants(text, transforms=None, grid=None, render=False)."""
     out = list(taskpatch.variants(TEXT, transforms=[{"ps": {"a": 1}}], grid=None, render=False))

@@ -77,7 +77,7 @@ def collect_specs(options: argparse.Namespace) -> list[Spec]:
             errors.append(exc)
     for path in options.spec_file:
         try:
-            specs.extend(parse_spec_file(read_text(path), path))
+            specs.extend(parse_spec_file(read_text(path, SpecSyntaxError), path))
         except TaskpatchError as exc:
             errors.append(exc)
     if errors:
@@ -93,7 +93,10 @@ def display_name(path: str) -> str:
 
 def write_stdout(text: str) -> None:
     sys.stdout.flush()
-    sys.stdout.buffer.write(text.encode("utf-8"))
+    # A file name that is not UTF-8 (in a diff header, a plan row, the corpus
+    # report) holds its bytes as surrogates: write them back as those bytes.
+    # Nothing else can hold one: specs refuse them, files are decoded strictly.
+    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
     sys.stdout.buffer.flush()
 
 

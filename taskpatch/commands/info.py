@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import SpecRef, SpecSyntaxError
-from ..spec_parser import ENV_NAME_RE
+from ..spec_parser import ENV_NAME_RE, check_utf8
 from .common import EXIT_OK
 
 
@@ -22,6 +22,7 @@ def parse_pairs(pairs: list[str], label: str) -> dict[str, str]:
     """``key=value`` strings (values verbatim, split at the first ``=``)."""
     data: dict[str, str] = {}
     for pair in pairs:
+        check_utf8(pair, SpecRef(pair, label))
         key, sep, value = pair.partition("=")
         if not sep or not ENV_NAME_RE.match(key):
             raise SpecSyntaxError("expected KEY=VALUE with KEY a variable name", spec=SpecRef(pair, label),

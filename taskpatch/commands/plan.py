@@ -8,6 +8,7 @@ from typing import Any
 
 from ..document import Document
 from ..files import read_text
+from ..scalars import json_value
 from .common import EXIT_OK, add_spec_options, collect_specs, display_name, template_mode, warn, write_stdout
 
 
@@ -32,7 +33,7 @@ def run(options: argparse.Namespace) -> int:
             "operations": [op.to_json() for op in plan.operations],
             "warnings": list(plan.warnings),
         }
-        write_stdout(json.dumps(payload, indent=2, default=str) + "\n")
+        write_stdout(json.dumps(payload, indent=2, allow_nan=False) + "\n")
         return EXIT_OK
     rows = [
         (f"{name}:{op.line}", op.resource, op.path, _show(op.old, op.action), _show(op.new, op.action, new=True),
@@ -58,4 +59,7 @@ def _show(value: Any, action: str, new: bool = False) -> str:
         return "(deleted)"
     if not new and action in ("add", "append"):
         return "(absent)"
-    return json.dumps(value, default=str, ensure_ascii=False)
+    shown = json_value(value)
+    if isinstance(shown, str) and not isinstance(value, str):
+        return shown  # .nan, .inf or a BigInt's digits: a number, so not in quotes
+    return json.dumps(shown, ensure_ascii=False)

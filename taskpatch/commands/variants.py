@@ -7,9 +7,10 @@ import os
 import sys
 from typing import Any
 
-from ..errors import InputOutputError
+from ..errors import InputOutputError, ValueTypeError
 from ..files import read_text, write_atomic
-from ..yaml_index import yaml_syntax_error
+from ..scalars import json_value
+from ..yaml_index import Node, build_index
 from .common import EXIT_OK, add_location_options, add_verify_option, template_mode
 
 
@@ -28,13 +29,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def load_transforms(path: str) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """The transforms file as data, read the way taskpatch reads configs (so
+    with positions: its errors are checked here, at their line and column)."""
+    from ..locate import to_data
+    from ..sweep import transform_choices
 
-    try:
-        return YAML(typ="safe", pure=False).load(read_text(path))
-    except YAMLError as exc:
-        raise yaml_syntax_error(exc, path) from None
+    index = build_index(read_text(path), path, template=False)
+    if len(index.roots) > 1:
+        second = index.roots[1]
+        raise ValueTypeError("a transforms file holds one YAML document", file=path,
+                             line=None if second is None else second.line + 1,
+                             column=None if second is None else second.column + 1)
+    where: dict[int, Node] = {}
+    transforms = to_data(index.roots[0] if index.roots else None, where, aliases={})
+    transform_choices(transforms, path, where)
+    return transforms
 
 
 def run(options: argparse.Namespace) -> int:
@@ -63,6 +72,6 @@ def run(options: argparse.Namespace) -> int:
             print(f"\rtaskpatch: variants {number}/{len(results)}", end="", file=sys.stderr, flush=True)
     if progress:
         print(file=sys.stderr)
-    write_atomic(os.path.join(options.outdir, "variants.json"), json.dumps(index, indent=2, default=str) + "\n")
+    write_atomic(os.path.join(options.outdir, "variants.json"), json.dumps(json_value(index), indent=2) + "\n")
     print(f"taskpatch: {len(results)} variants written to {options.outdir}", file=sys.stderr)
     return EXIT_OK

@@ -74,7 +74,10 @@ class SpecValue:
 
 def typed(value: SpecValue, old: Any, keys: tuple[str, ...], in_args: bool = False) -> Any:
     """DESIGN.md's typing of override and args values."""
-    count = not in_args and (keys[-1] in COUNTS or keys[-2:] == ("accelerators", "gpu"))
+    # A resource's own count fields (the README's list); inside args, or
+    # deeper, a key of that name is an ordinary value.
+    count = not in_args and ((len(keys) == 1 and keys[0] in COUNTS) or keys == ("ports", "[]", "port")
+                             or keys == ("resources", "accelerators", "gpu"))
     if count:
         if value.quoted or not re.fullmatch(r"[0-9]+", value.text):
             raise Refused(f"{keys[-1]} is a count")
@@ -237,7 +240,7 @@ class Model:
                 if given == value:
                     return
                 raise Refused("args string already has the flag")
-        resource["args"] = f"{text} {flag} {shlex.quote(value) if value else repr('')}"
+        resource["args"] = f"{text} {flag} {render.shell_word(value)}"
 
     def render(self, style: str = "task") -> None:
         for resource in self.select(None):
