@@ -11,14 +11,17 @@ import os
 from typing import Any, Mapping
 
 from .errors import InputOutputError, ValueTypeError
-from .files import read_text, write_atomic
+from .files import open_for_update, read_text, write_atomic
 
 
 def read_task_info(path: str) -> dict[str, Any]:
     """The JSON object in ``path``; ``{}`` when the file does not exist."""
     if not os.path.exists(path):
         return {}
-    text = read_text(path)
+    return _parse(read_text(path), path)
+
+
+def _parse(text: str, path: str) -> dict[str, Any]:
     try:
         data = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError as exc:
@@ -30,8 +33,14 @@ def read_task_info(path: str) -> dict[str, Any]:
 
 
 def update_task_info(data: Mapping[str, Any], path: str) -> dict[str, Any]:
-    """Merge ``data`` into the JSON object in ``path`` (created if missing),
-    write it atomically, and return the merged object."""
-    merged = {**read_task_info(path), **dict(data)}
-    write_atomic(path, json.dumps(merged, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    """Merge ``data`` into the JSON object in ``path`` (created, with its
+    folders, if missing), write it atomically, and return the merged object.
+
+    The read, merge and write hold the file's lock, and the write re-checks
+    the file, so two updates at once never lose one silently.
+    """
+    with open_for_update(path, missing_ok=True) as snapshot:
+        merged = {**_parse(snapshot.text, path), **dict(data)}
+        write_atomic(path, json.dumps(merged, indent=2, sort_keys=True, ensure_ascii=False) + "\n", expect=snapshot,
+                     make_folders=True)
     return merged

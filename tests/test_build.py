@@ -224,12 +224,16 @@ def test_paths_leading_outside_the_folder_are_positioned_errors(project: Path, t
 
 def test_allow_outside_true_permits_it(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (project / "configs" / "escape.yaml").symlink_to(elsewhere / "victim.yaml")
     (project / "taskpatch.yaml").write_text(
         "allow-outside: true   # reviewed: writes the shared folder\n"
         "targets:\n"
-        f"  - {{source: configs/task.yaml, output: {elsewhere / 'abs.yaml'}}}\n")
+        f"  - {{source: configs/task.yaml, output: {elsewhere / 'abs.yaml'}}}\n"
+        "  - {source: configs/task.yaml, output: configs/escape.yaml}\n")
     assert main(["build"]) == 1
     assert (elsewhere / "abs.yaml").read_text() == SOURCE
+    assert (project / "configs" / "escape.yaml").is_symlink()  # followed and kept
+    assert (elsewhere / "victim.yaml").read_text() == SOURCE
     assert main(["build"]) == 0
 
 
@@ -241,3 +245,15 @@ def test_allow_outside_must_be_true_or_false(project: Path, capfd: pytest.Captur
     lines = capfd.readouterr().err.splitlines()
     assert lines[0] == "bad.yaml:1:16: type error: 'allow-outside' must be true or false"
     assert len(lines) == 2 and lines[1].startswith("bad.yaml:3:41: I/O error: output '../x.yaml' leads outside")
+
+
+def test_build_output_symlink_inside_is_followed_and_kept(project: Path) -> None:
+    (project / "build").mkdir()
+    (project / "build" / "real.yaml").write_text("old\n")
+    (project / "build" / "dev.yaml").symlink_to("real.yaml")
+    os.chmod(project / "build" / "real.yaml", 0o640)
+    assert main(["build", "build/dev.yaml"]) == 1
+    assert (project / "build" / "dev.yaml").is_symlink()
+    assert (project / "build" / "real.yaml").read_text() == (project / "build" / "dev.yaml").read_text() != "old\n"
+    assert os.stat(project / "build" / "real.yaml").st_mode & 0o777 == 0o640
+    assert main(["build", "build/dev.yaml"]) == 0
