@@ -55,6 +55,7 @@ def one_line(err: str) -> str:
     assert err.count("\n") == 1 and "Traceback" not in err, err
     return err
 
+
 # -- symlinks -----------------------------------------------------------------------
 
 
@@ -469,6 +470,44 @@ def test_info_created_meanwhile_is_not_clobbered(tmp_path: Path, monkeypatch: py
     with pytest.raises(taskpatch.InputOutputError, match="created by another program"):
         taskpatch.update_task_info({"model_path": "/m"}, str(path))
     assert path.read_text() == '{"checkpoint_path": "/other"}\n' and temp_files(tmp_path) == []
+
+
+# -- standard output ----------------------------------------------------------------
+
+
+@needs_dev_full
+@pytest.mark.parametrize("args", [["apply", "{task}"], ["apply", "{task}", "-O", "/dev/stdout"], ["--help"],
+                                  ["plan", "{task}", "-e", "A=1"]], ids=["apply", "dev-stdout", "help", "plan"])
+def test_stdout_on_a_full_disk_is_exit_2_and_one_line(args: list[str]) -> None:
+    with open("/dev/full", "wb") as full:
+        result = cli(*(a.format(task=ROOT / "examples" / "task.yaml") for a in args), stdout=full)
+    assert result.returncode == 2
+    assert one_line(result.stderr.decode()) == "<stdout>: I/O error: cannot write: No space left on device\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX shell")
+def test_closed_stdout_is_exit_2_and_one_line() -> None:
+    result = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "taskpatch", "apply",
+                             str(ROOT / "examples" / "task.yaml")], capture_output=True, timeout=60)
+    assert result.returncode == 2
+    assert one_line(result.stderr.decode()) == "<stdout>: I/O error: cannot write: standard output is closed\n"
+
+
+@pytest.mark.parametrize("args,code", [([], 0), (["--check", "--diff"], 1)], ids=["apply", "check-diff"])
+def test_broken_pipe_ends_quietly_with_the_commands_own_code(tmp_path: Path, args: list[str], code: int) -> None:
+    """`taskpatch apply big.yaml | head -1`: no message; the exit code is what
+    the command would have said anyway (so --check still reports the change)."""
+    path = tmp_path / "big.yaml"
+    path.write_text(BIG)
+    run = subprocess.Popen([sys.executable, "-m", "taskpatch", "apply", str(path), "-s", "w.command=go", *args],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert run.stdout is not None and run.stderr is not None
+    assert run.stdout.readline()
+    run.stdout.close()  # as `head -1` does
+    assert run.wait(60) == code
+    err = run.stderr.read().decode()
+    assert err == (f"taskpatch: {path} would change\n" if code else "")
+
 
 # -- variants -d --------------------------------------------------------------------
 
