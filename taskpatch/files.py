@@ -120,6 +120,10 @@ def open_for_update(path: str, *, missing_ok: bool = False) -> Iterator[Snapshot
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
+            # Checked before it is opened: opening a FIFO would wait for a
+            # writer, and a file read-only to its owner (mode 0000) should
+            # say so, not "permission denied".
+            _refuse_to_rewrite(target, os.stat(target), path)
             handle = open(target, "rb")
         except FileNotFoundError as exc:
             if not missing_ok:
@@ -132,9 +136,7 @@ def open_for_update(path: str, *, missing_ok: bool = False) -> Iterator[Snapshot
             return
         with handle:  # closing it releases the lock, after the caller's write
             info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise InputOutputError("cannot be rewritten in place: not a regular file (use -O)", file=path)
-            _refuse_read_only(target, info, path)
+            _refuse_to_rewrite(target, info, path)  # what was opened, in case the name changed meanwhile
             _lock(handle.fileno(), deadline, path)
             if not _names_inode(target, info):
                 continue  # replaced while we waited: lock and read the new file instead
@@ -170,6 +172,12 @@ def _lock(fd: int, deadline: float, name: str) -> None:
             if exc.errno in _NO_LOCKS:
                 return
             raise _io_error("cannot lock", exc, name) from None
+
+
+def _refuse_to_rewrite(target: str, info: os.stat_result, name: str) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise InputOutputError("cannot be rewritten in place: not a regular file (use -O)", file=name)
+    _refuse_read_only(target, info, name)
 
 
 def _names_inode(target: str, info: os.stat_result) -> bool:

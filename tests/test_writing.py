@@ -158,15 +158,10 @@ def test_build_output_that_is_a_fifo(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 @needs_fifo
-def test_in_place_refuses_a_fifo(tmp_path: Path) -> None:
+def test_in_place_refuses_a_fifo_without_waiting_for_a_writer(tmp_path: Path) -> None:
     fifo = tmp_path / "task.fifo"
     os.mkfifo(fifo)
-    writer = os.open(fifo, os.O_RDWR)  # a writer that stays: opening to read does not block, reading to the end does
-    try:
-        os.write(writer, TEXT.encode())
-        result = cli("apply", str(fifo), "-i", "-s", "worker.replicas=7", timeout=20)
-    finally:
-        os.close(writer)
+    result = cli("apply", str(fifo), "-i", "-s", "worker.replicas=7", timeout=20)  # opening it would block
     assert result.returncode == 2
     assert "not a regular file" in one_line(result.stderr.decode())
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
