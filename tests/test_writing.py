@@ -480,6 +480,32 @@ def test_stdout_on_a_full_disk_is_exit_2_and_one_line(args: list[str]) -> None:
     assert one_line(result.stderr.decode()) == "<stdout>: I/O error: cannot write: No space left on device\n"
 
 
+class _FailingStdout:
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+    def flush(self) -> None:
+        raise self.error
+
+    def fileno(self) -> int:
+        raise OSError("no fd")  # an embedding caller's stream: nothing to redirect
+
+
+@pytest.mark.parametrize("error,code,message", [
+    (OSError(28, "No space left on device"), 2, "<stdout>: I/O error: cannot write: No space left on device\n"),
+    (BrokenPipeError(32, "Broken pipe"), 0, ""),
+], ids=["full", "broken-pipe"])
+def test_the_final_flush_before_the_fast_exit(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                              error: OSError, code: int, message: str) -> None:
+    """run() skips the interpreter's teardown, and with it the teardown's own
+    flush: what is still buffered must fail there as it would anywhere."""
+    from taskpatch import cli as cli_module
+
+    monkeypatch.setattr(sys, "stdout", _FailingStdout(error))
+    assert cli_module._flush(0) == code
+    assert capsys.readouterr().err == message
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX shell")
 def test_closed_stdout_is_exit_2_and_one_line() -> None:
     result = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "taskpatch", "apply",
