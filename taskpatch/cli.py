@@ -8,21 +8,31 @@ stdout carries data only; messages go to stderr. Exit codes: 0 done,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from . import __version__
 from .commands import apply, build, corpus, info, plan, serve, variants
 from .commands.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, display_name
 from .errors import TaskpatchError
 from .verify import VerificationError
+from .files import discard_stdout, stdout_error, write_stdout
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse would print the whole usage; one line is the contract.
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse drops write errors: --help into a full disk must fail as any other output does.
+        if message and (file is None or file is sys.stdout):
+            write_stdout(message)
+        elif message and file is not None:
+            with contextlib.suppress(OSError, ValueError):
+                file.write(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
+    options = None
     try:
+        options = build_parser().parse_args(argv)
         return options.run(options)
     except VerificationError as exc:  # a bug of ours, caught before anything was written
         exc.with_file(display_name(getattr(options, "file", "-")))
@@ -48,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # a reader of a stream we wrote has gone: quiet, as write_stdout is
+        discard_stdout()
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the contract is: never a traceback
         if os.environ.get("TASKPATCH_DEBUG"):
@@ -65,12 +77,32 @@ def run() -> None:
     modules, freeing every object one by one) does no work anyone needs,
     yet costs 10-15 ms: a sixth of a small run, which pre-commit pays on
     every commit. ``main()`` itself still returns normally, for embedding.
+    Skipping the teardown also skips its flush, so the flush here must
+    report what the teardown would have: stdout that cannot be written is
+    exit 2 and one line, never a "lost" message or exit 0.
     """
-    code = main()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing more to say
-            pass
-    os._exit(code)
+    if sys.stderr is None:  # fd 2 closed at start: messages go nowhere, and never to stdout
+        sys.stderr = open(os.devnull, "w")
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    except OSError:  # stderr itself failing while reporting an error
+        code = EXIT_BAD_INPUT
+    os._exit(_flush(code))
 
+
+def _flush(code: int) -> int:
+    """Flush stdout and stderr; the exit code, made 2 when stdout failed."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+    except (OSError, ValueError) as exc:
+        with contextlib.suppress(OSError, ValueError):
+            print(str(stdout_error(exc)), file=sys.stderr)
+        code = max(code, EXIT_BAD_INPUT)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    return code

@@ -11,9 +11,10 @@
         spec-file: specs/prod.tp    # optional, added after the lists
         render: true
 
-Paths are relative to the file. It is read with the same positional index
-as task configs, so every error points at its own line and column; all the
-errors of a file are reported together.
+Paths are relative to the file, and must lead (symlinks followed) into its
+folder unless the file says ``allow-outside: true`` at the top. It is read
+with the same positional index as task configs, so every error points at
+its own line and column; all the errors of a file are reported together.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .yaml_index import Mapping, Node, Scalar, Sequence, build_index
 
 FILE_NAME = TARGETS_FILE_NAME
 SPEC_LISTS = {"env": parse_env, "set": parse_override, "unset": parse_override, "args": parse_args}
+TOP_KEYS = ("targets", "allow-outside")
 TARGET_KEYS = ("source", "output", "task", "resources", *SPEC_LISTS, "spec-file", "render", "template")
 
 
@@ -77,6 +79,7 @@ class _Reader:
         self.base = os.path.dirname(os.path.abspath(path))
         self.errors: list[TaskpatchError] = []
         self.output_nodes: dict[int, Node] = {}  # id(target) -> its output: value, for error positions
+        self.allow_outside = False  # the manifest's `allow-outside: true`
 
     def error(self, message: str, node: Node | None, cls: type[TaskpatchError] = ValueTypeError) -> None:
         # No node: the file is empty (its only error), so it is at its start.
@@ -91,8 +94,10 @@ class _Reader:
             self.error("a targets file is a mapping with a `targets:` list", root)
             raise self._raise()
         for key in root.keys:
-            if isinstance(key, Scalar) and key.value != "targets":
-                self.error(f"unknown key {key.value!r} (the file has just `targets:`)", key)
+            if isinstance(key, Scalar) and key.value not in TOP_KEYS:
+                self.error(f"unknown key {key.value!r} (the file has `targets:` and `allow-outside:`)"
+                           f"{did_you_mean(str(key.value), TOP_KEYS)}", key)
+        self.allow_outside = bool(self.flag(root.get("allow-outside"), "allow-outside"))
         listed = root.get("targets")
         assert isinstance(listed, Sequence)  # checked above
         targets = [t for t in (self.target(item) for item in listed.items) if t is not None]
@@ -159,11 +164,23 @@ class _Reader:
         if text is None:
             return None
         path = os.path.normpath(os.path.join(self.base, text))
+        if not self.allow_outside and not self.inside(path):
+            # A repository's taskpatch.yaml must not make `build` read or
+            # write any file the user can reach; symlinks count, so the
+            # check is on where the path really leads.
+            self.error(f"{key} {text!r} leads outside the folder of this targets file (to "
+                       f"{os.path.realpath(path)}); add `allow-outside: true` at its top to allow it", node,
+                       cls=InputOutputError)
+            return None
         if must_exist and not os.path.isfile(path):
             self.error(f"{key} {text!r} does not exist (paths are relative to {FILE_NAME})", node,
                        cls=InputOutputError)
             return None
         return path
+
+    def inside(self, path: str) -> bool:
+        folder = os.path.realpath(self.base)
+        return os.path.commonpath([folder, os.path.realpath(path)]) == folder
 
     def text_field(self, node: Node | None, key: str) -> str | None:
         if node is None:

@@ -18,7 +18,7 @@ import re
 from typing import Any, Mapping
 
 from .errors import InputOutputError, ValueTypeError
-from .files import read_text, write_atomic
+from .files import open_for_update, read_text, write_atomic
 from .scalars import BigInt, decimal_int
 from .yaml_index import MAX_DEPTH
 
@@ -71,7 +71,10 @@ def read_task_info(path: str) -> dict[str, Any]:
     """The JSON object in ``path``; ``{}`` when the file does not exist."""
     if not os.path.exists(path):
         return {}
-    text = read_text(path, InputOutputError)
+    return _parse(read_text(path, InputOutputError), path)
+
+
+def _parse(text: str, path: str) -> dict[str, Any]:
     _scan(text, path)
     try:
         data = json.loads(text, parse_int=decimal_int, parse_float=JsonFloat) if text.strip() else {}
@@ -104,8 +107,13 @@ def _dumps(value: Any, indent: str = "") -> str:
 
 
 def update_task_info(data: Mapping[str, Any], path: str) -> dict[str, Any]:
-    """Merge ``data`` into the JSON object in ``path`` (created if missing),
-    write it atomically, and return the merged object."""
-    merged = {**read_task_info(path), **dict(data)}
-    write_atomic(path, _dumps(merged) + "\n")
+    """Merge ``data`` into the JSON object in ``path`` (created, with its
+    folders, if missing), write it atomically, and return the merged object.
+
+    The read, merge and write hold the file's lock, and the write re-checks
+    the file, so two updates at once never lose one silently.
+    """
+    with open_for_update(path, missing_ok=True) as snapshot:
+        merged = {**_parse(snapshot.text, path), **dict(data)}
+        write_atomic(path, _dumps(merged) + "\n", expect=snapshot, make_folders=True)
     return merged

@@ -184,3 +184,77 @@ def test_diffs_are_coloured_on_a_terminal_unless_no_color(monkeypatch: pytest.Mo
     assert colourise(diff, "always", _Terminal()) != diff
     monkeypatch.delenv("NO_COLOR")
     assert colourise(diff, "never", _Terminal()) == diff
+
+
+# -- build stays inside its folder (issue 9) -------------------------------------------
+
+
+def test_paths_leading_outside_the_folder_are_positioned_errors(project: Path, tmp_path_factory: pytest.TempPathFactory,
+                                                                capfd: pytest.CaptureFixture[str]) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "x.tp").write_text("env X=1\n")
+    (project / "configs" / "escape.yaml").symlink_to(elsewhere / "victim.yaml")  # dangling: build would create it
+    (project / "configs" / "inside.yaml").symlink_to("task.yaml")  # a link that stays inside is fine
+    (project / "bad.yaml").write_text(
+        "targets:\n"
+        "  - source: configs/task.yaml\n"
+        "    output: ../x.yaml\n"                                        # 3:13
+        f"  - {{source: configs/task.yaml, output: {elsewhere / 'abs.yaml'}}}\n"  # 4:41
+        "  - source: configs/task.yaml\n"
+        "    output: configs/escape.yaml\n"                              # 6:13
+        "  - source: configs/inside.yaml\n"
+        "    output: ok.yaml\n"
+        f"    spec-file: {elsewhere / 'x.tp'}\n"                         # 9:16
+        f"  - source: '{elsewhere / 'x.tp'}'\n"                          # 10:13
+        "    output: y.yaml\n"
+        "    outptu: z\n"                                                 # 12:5, an unrelated error, reported with them
+    )
+    before = sorted(os.listdir(project.parent)), sorted(os.listdir(elsewhere))
+    assert main(["build", "-f", "bad.yaml"]) == 2
+    lines = capfd.readouterr().err.splitlines()
+    positions = [re.match(r"bad\.yaml:(\d+:\d+): ", line).group(1) for line in lines]  # type: ignore[union-attr]
+    assert sorted(positions, key=lambda p: tuple(map(int, p.split(":")))) == ["3:13", "4:41", "6:13", "9:16",
+                                                                              "10:13", "12:5"], lines
+    outside = [line for line in lines if "leads outside the folder of this targets file" in line]
+    assert len(outside) == 5 and all("add `allow-outside: true`" in line for line in outside)
+    assert f"bad.yaml:6:13: I/O error: output 'configs/escape.yaml' leads outside the folder of this targets file " \
+           f"(to {elsewhere / 'victim.yaml'}); add `allow-outside: true` at its top to allow it" in lines  # the real place
+    assert (sorted(os.listdir(project.parent)), sorted(os.listdir(elsewhere))) == before
+    assert not (project / "ok.yaml").exists()
+
+
+def test_allow_outside_true_permits_it(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (project / "configs" / "escape.yaml").symlink_to(elsewhere / "victim.yaml")
+    (project / "taskpatch.yaml").write_text(
+        "allow-outside: true   # reviewed: writes the shared folder\n"
+        "targets:\n"
+        f"  - {{source: configs/task.yaml, output: {elsewhere / 'abs.yaml'}}}\n"
+        "  - {source: configs/task.yaml, output: configs/escape.yaml}\n")
+    assert main(["build"]) == 1
+    assert (elsewhere / "abs.yaml").read_text() == SOURCE
+    assert (project / "configs" / "escape.yaml").is_symlink()  # followed and kept
+    assert (elsewhere / "victim.yaml").read_text() == SOURCE
+    assert main(["build"]) == 0
+
+
+@pytest.mark.parametrize("value", ["yes", "'true'", "[true]", "1"])
+def test_allow_outside_must_be_true_or_false(project: Path, capfd: pytest.CaptureFixture[str], value: str) -> None:
+    (project / "bad.yaml").write_text(f"allow-outside: {value}\ntargets:\n  - {{source: configs/task.yaml, "
+                                      "output: ../x.yaml}\n")
+    assert main(["build", "-f", "bad.yaml"]) == 2
+    lines = capfd.readouterr().err.splitlines()
+    assert lines[0] == "bad.yaml:1:16: type error: 'allow-outside' must be true or false"
+    assert len(lines) == 2 and lines[1].startswith("bad.yaml:3:41: I/O error: output '../x.yaml' leads outside")
+
+
+def test_build_output_symlink_inside_is_followed_and_kept(project: Path) -> None:
+    (project / "build").mkdir()
+    (project / "build" / "real.yaml").write_text("old\n")
+    (project / "build" / "dev.yaml").symlink_to("real.yaml")
+    os.chmod(project / "build" / "real.yaml", 0o640)
+    assert main(["build", "build/dev.yaml"]) == 1
+    assert (project / "build" / "dev.yaml").is_symlink()
+    assert (project / "build" / "real.yaml").read_text() == (project / "build" / "dev.yaml").read_text() != "old\n"
+    assert os.stat(project / "build" / "real.yaml").st_mode & 0o777 == 0o640
+    assert main(["build", "build/dev.yaml"]) == 0

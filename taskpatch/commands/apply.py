@@ -7,7 +7,8 @@ import sys
 
 from ..document import Document
 from ..errors import InputOutputError
-from ..files import read_text, write_atomic
+from ..files import open_for_update, read_text, write_atomic
+from ..spec_ast import Spec
 from .common import (
     EXIT_CHANGED,
     EXIT_OK,
@@ -19,6 +20,7 @@ from .common import (
     template_mode,
     unified_diff,
     warn,
+    write_output,
     write_stdout,
 )
 
@@ -29,7 +31,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add_verify_option(parser)
     out = parser.add_mutually_exclusive_group()
     out.add_argument("-i", "--in-place", action="store_true", help="rewrite FILE atomically")
-    out.add_argument("-O", "--output", metavar="OUT", help="write the result to OUT (atomically)")
+    out.add_argument("-O", "--output", metavar="OUT", help="write the result to OUT (atomically; '-' is stdout)")
     parser.add_argument("--diff", action="store_true", help="print a unified diff instead of the result")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if FILE would change")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
@@ -40,16 +42,19 @@ def run(options: argparse.Namespace) -> int:
     if options.in_place and options.file == "-":
         raise InputOutputError("-i needs a FILE; standard input cannot be rewritten", file="<stdin>")
     specs = collect_specs(options)
-    name = display_name(options.file)
+    if options.in_place and not (options.check or options.diff):
+        # One lock from the read to the write, and the write re-checks what
+        # was read: two runs on one file never lose an update silently.
+        with open_for_update(options.file) as snapshot:
+            result = _patch(options, snapshot.text, specs)
+            if result != snapshot.text:
+                write_atomic(options.file, result, expect=snapshot)
+        return EXIT_OK
     original = read_text(options.file)
-    document = Document(original, path=name, task=options.task, resources=options.resources,
-                        template=template_mode(options), copy_aliases=options.copy_aliases, verify=options.verify)
-    document.apply(specs)
-    for warning in document.warnings:
-        warn(warning)
-    result = document.text
+    result = _patch(options, original, specs)
     changed = result != original
     if options.check or options.diff:
+        name = display_name(options.file)
         if options.diff and changed:
             write_stdout(colourise(unified_diff(original, result, name), options.color, sys.stdout))
         if options.check:
@@ -57,11 +62,14 @@ def run(options: argparse.Namespace) -> int:
                 print(f"taskpatch: {name} would change", file=sys.stderr)
             return EXIT_CHANGED if changed else EXIT_OK
         return EXIT_OK
-    if options.in_place:
-        if changed:
-            write_atomic(options.file, result)
-    elif options.output:
-        write_atomic(options.output, result)
-    else:
-        write_stdout(result)
+    write_output(options.output, result)
     return EXIT_OK
+
+
+def _patch(options: argparse.Namespace, original: str, specs: list[Spec]) -> str:
+    document = Document(original, path=display_name(options.file), task=options.task, resources=options.resources,
+                        template=template_mode(options), copy_aliases=options.copy_aliases, verify=options.verify)
+    document.apply(specs)
+    for warning in document.warnings:
+        warn(warning)
+    return document.text

@@ -132,7 +132,9 @@ def run(options: argparse.Namespace) -> int:
     stale = []
     for target, text in zip(targets, texts):
         try:
-            old = read_text(target.output) if os.path.exists(target.output) else None
+            # Only a regular file has old bytes to compare: a FIFO output would
+            # block the read, and is written every time.
+            old = read_text(target.output) if os.path.isfile(target.output) else None
         except TaskpatchError:
             old = None
         if old != text:
@@ -144,11 +146,7 @@ def run(options: argparse.Namespace) -> int:
         if options.check:
             print(f"taskpatch: {'missing' if old is None else 'stale'}: {name}", file=sys.stderr)
         else:
-            try:
-                os.makedirs(os.path.dirname(target.output), exist_ok=True)
-            except OSError as exc:
-                raise InputOutputError(f"cannot create its folder: {exc.strerror}", file=name) from None
-            write_atomic(target.output, text)
+            write_atomic(target.output, text, make_folders=True)
             print(f"taskpatch: rewrote {name}", file=sys.stderr)
     if not stale:
         return EXIT_OK

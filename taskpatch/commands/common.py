@@ -9,7 +9,7 @@ from typing import Any
 
 from ..document import render_spec
 from ..errors import PlanErrors, SpecSyntaxError, TaskpatchError
-from ..files import read_text
+from ..files import read_text, write_atomic, write_stdout
 from ..spec_ast import Spec
 from ..spec_parser import parse_args, parse_env, parse_override, parse_spec_file
 
@@ -91,13 +91,12 @@ def display_name(path: str) -> str:
     return "<stdin>" if path == "-" else path
 
 
-def write_stdout(text: str) -> None:
-    sys.stdout.flush()
-    # A file name that is not UTF-8 (in a diff header, a plan row, the corpus
-    # report) holds its bytes as surrogates: write them back as those bytes.
-    # Nothing else can hold one: specs refuse them, files are decoded strictly.
-    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
-    sys.stdout.buffer.flush()
+def write_output(path: str | None, text: str) -> None:
+    """``-O OUT``: the file by the writing contract; no ``-O``, or ``-O -``: stdout."""
+    if path is None or path == "-":
+        write_stdout(text)
+    else:
+        write_atomic(path, text)
 
 
 def warn(message: str) -> None:
@@ -116,7 +115,7 @@ def unified_diff(old: str, new: str, name: str) -> str:
 
 
 def colourise(diff: str, mode: str, stream: Any) -> str:
-    if mode == "never" or (mode == "auto" and (os.environ.get("NO_COLOR") or not stream.isatty())):
+    if mode == "never" or (mode == "auto" and (os.environ.get("NO_COLOR") or stream is None or not stream.isatty())):
         return diff
     colours = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
     out = []

@@ -13,7 +13,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("info", help="record task info (model_path, checkpoint_path...) in a JSON file")
     actions = parser.add_subparsers(dest="action", required=True, parser_class=type(parser))
     setter = actions.add_parser("set", help="merge key=value pairs into FILE, atomically")
-    setter.add_argument("file", metavar="FILE", help="the JSON file (created if missing)")
+    setter.add_argument("file", metavar="FILE", help="the JSON file (created, with its folders, if missing)")
     setter.add_argument("pairs", nargs="+", metavar="KEY=VALUE", help="e.g. model_path=$TRAINING_DIR/model")
     setter.set_defaults(run=run)
 

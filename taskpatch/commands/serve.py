@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..files import read_text, write_atomic
-from .common import EXIT_OK, add_template_option, add_verify_option, template_mode, warn, write_stdout
+from ..files import read_text
+from .common import EXIT_OK, add_template_option, add_verify_option, template_mode, warn, write_output
 from .info import parse_pairs
 
 # From a task-info file only the serving variables are taken; other keys
@@ -24,7 +24,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="a variable for the serving job, e.g. model_path=/models/1 (overrides --info)")
     parser.add_argument("--expand", action="store_true",
                         help="substitute the variables into the command instead of binding them as env")
-    parser.add_argument("-O", "--output", metavar="OUT", help="write the result to OUT (atomically)")
+    parser.add_argument("-O", "--output", metavar="OUT", help="write the result to OUT (atomically; '-' is stdout)")
     add_template_option(parser)
     add_verify_option(parser)
     parser.set_defaults(run=run)
@@ -44,8 +44,5 @@ def run(options: argparse.Namespace) -> int:
                      verify=options.verify)
     for warning in document.warnings:
         warn(warning)
-    if options.output:
-        write_atomic(options.output, document.text)
-    else:
-        write_stdout(document.text)
+    write_output(options.output, document.text)
     return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import Any
 
@@ -12,6 +13,11 @@ from ..files import read_text, write_atomic
 from ..scalars import json_value
 from ..yaml_index import Node, build_index
 from .common import EXIT_OK, add_location_options, add_verify_option, template_mode
+
+
+INDEX_NAME = "variants.json"
+# What a variant file's name looks like: `<stem>-NNN.yaml`, three digits or more.
+VARIANT_NAME = re.compile(r"[^/\\\x00]+-[0-9]{3,}\.yaml")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -62,16 +68,70 @@ def run(options: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputOutputError(f"cannot create the folder: {exc.strerror}", file=options.outdir) from None
     width = max(3, len(str(len(results))))
+    index = [{"file": f"{stem}-{number:0{width}d}.yaml", "params": params}
+             for number, (params, _) in enumerate(results, 1)]
+    earlier = _earlier_run(options.outdir)
+    index_path = os.path.join(options.outdir, INDEX_NAME)
+
+    def write_index(entries: list[dict[str, Any]]) -> None:
+        write_atomic(index_path, json.dumps(json_value(entries), indent=2) + "\n")
+
+    new_names = {str(entry["file"]) for entry in index}
+    if set(earlier) != new_names:
+        # First an index of every variant file the folder may hold while this
+        # run writes: an interrupted run leaves nothing the next one refuses.
+        write_index([entry for name, entry in earlier.items() if name not in new_names] + index)
     progress = sys.stderr.isatty()
-    index = []
-    for number, (params, variant) in enumerate(results, 1):
-        name = f"{stem}-{number:0{width}d}.yaml"
-        write_atomic(os.path.join(options.outdir, name), variant)
-        index.append({"file": name, "params": params})
+    for number, (entry, (_, variant)) in enumerate(zip(index, results), 1):
+        write_atomic(os.path.join(options.outdir, str(entry["file"])), variant)
         if progress and (number == len(results) or number % max(1, len(results) // 100) == 0):
             print(f"\rtaskpatch: variants {number}/{len(results)}", end="", file=sys.stderr, flush=True)
     if progress:
         print(file=sys.stderr)
-    write_atomic(os.path.join(options.outdir, "variants.json"), json.dumps(json_value(index), indent=2) + "\n")
+    for name in earlier:
+        if name not in new_names:
+            try:
+                os.unlink(os.path.join(options.outdir, name))
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise InputOutputError(f"cannot remove an earlier run's variant: {exc.strerror}",
+                                       file=os.path.join(options.outdir, name)) from None
+    write_index(index)
     print(f"taskpatch: {len(results)} variants written to {options.outdir}", file=sys.stderr)
     return EXIT_OK
+
+
+def _earlier_run(outdir: str) -> dict[str, Any]:
+    """The variant files an earlier run left in ``outdir``, by name, with
+    their index entries: those its ``variants.json`` lists.
+
+    The folder must end with exactly this run's files, so the earlier ones
+    this run does not rewrite are removed. Only names the earlier index
+    lists that look like variants (``NAME-NNN.yaml``, no folder part) can be
+    removed: an index edited by hand cannot make taskpatch delete anything
+    else. A file that looks like a variant but is in no index (a copy made
+    by hand, an index deleted) is refused: nothing says it is taskpatch's.
+    """
+    import json
+
+    index_path = os.path.join(outdir, INDEX_NAME)
+    earlier: dict[str, Any] = {}
+    if os.path.lexists(index_path):
+        text = read_text(index_path)
+        try:
+            entries = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputOutputError(f"not JSON ({exc.msg}), so the files an earlier run wrote are unknown; "
+                                   "nothing was written", file=index_path, line=exc.lineno, column=exc.colno) from None
+        if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("file"), str)
+                                                    for e in entries):
+            raise ValueTypeError("not a variants index (a list of {file, params}), so the files an earlier run "
+                                 "wrote are unknown; nothing was written", file=index_path, line=1, column=1)
+        earlier = {e["file"]: e for e in entries if VARIANT_NAME.fullmatch(e["file"])}
+    strays = sorted(name for name in os.listdir(outdir) if VARIANT_NAME.fullmatch(name) and name not in earlier)
+    if strays:
+        shown = ", ".join(strays[:3]) + (f" and {len(strays) - 3} more" if len(strays) > 3 else "")
+        raise InputOutputError(f"holds files that look like variants but that no {INDEX_NAME} lists ({shown}); "
+                               "nothing was written (remove them, or use another folder)", file=outdir)
+    return earlier
