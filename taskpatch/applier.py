@@ -187,11 +187,17 @@ class Applier:
         self.emptied: list[tuple[Mapping | Sequence, str]] = []  # collections whose every entry goes
         self.parents: dict[int, tuple[Node, Node | None]] = {}  # id(node) -> (its parent, its key), when asked
 
-    def after_branches(self, pos: int, anchor: int) -> int:
+    def after_branches(self, pos: int, node: Node) -> int:
         """In a template, new lines after a collection that ends inside an
-        {{ if }} block go after its {{ end }}, where every branch sees them."""
+        {{ if }} block go after its {{ end }}, where every branch that has
+        the collection sees them. Which branches those are, its key says (its
+        first entry may sit in an {{ if }} of its own)."""
         template = self.index.template
-        return pos if template is None else template.after_branches(pos, anchor)
+        if template is None:
+            return pos
+        parent = self.index.parents().get(id(node))
+        owner = node if parent is None or parent[1] is None else parent[1]
+        return template.after_branches(pos, owner.start)
 
     def colon_end(self, key: Node, value: Node) -> int:
         """Just past the `:` between a key and its value. An explicit `? key`
@@ -268,6 +274,14 @@ class Applier:
         self.edits.append((self.index.line_start(content), node.end, " " * col + new, 0))
         self.drop_properties(node, cut, content)
 
+    def entry_start(self, key: Node) -> int:
+        """Where a mapping entry starts: its key, or the `?` of an explicit key."""
+        line_start = self.index.line_start(key.start)
+        before = self.text[line_start : key.start].rstrip()
+        if before.endswith("?") and before[:-1].strip() in ("", "-"):
+            return line_start + len(before) - 1
+        return key.start
+
     def comments_only(self, start: int, end: int) -> bool:
         """Does the text between a key and its block value hold comments (to
         keep in place), and no template directives (which belong to the value)?"""
@@ -281,7 +295,7 @@ class Applier:
         if node.anchor is None and node.tag is None:
             return
         line_end = self.text.find("\n", cut)
-        head = self.text[cut : min(content, line_end if line_end >= 0 else content)]
+        head = self.text[cut : min(content, line_end if line_end >= 0 else content)].rstrip("\r")
         kept = " ".join(word for word in head.split() if word[0] not in "&!")
         self.edits.append((cut, cut + len(head), f" {kept}" if kept else "", 0))
 
@@ -347,7 +361,7 @@ class Applier:
             return
         self.delete_entries(node, deleted)
         if inserts:
-            pos = self.after_branches(self.index.line_end(node.end), node.start)
+            pos = self.after_branches(self.index.line_end(node.end), node)
             lines = [ln for k, v in inserts for ln in w.entry_lines(k, v, node.column)]
             self.edits.append((pos, pos, w.lines_at(pos, lines), node.column))
 
@@ -363,22 +377,36 @@ class Applier:
                 self.edits.append((start, index.line_end(value.end), "", 0))
                 continue
             # The first key, inline after "- ": the next kept key moves up
-            # onto the dash line. Comment lines on the way stay, above the item.
+            # onto the dash line. Comment and blank lines on the way stay,
+            # above the item.
             nxt = next((j for j in range(i + 1, n) if j not in deleted), None)
             if nxt is None:
-                self.edits.append((key.start, value.end, "", 0))
+                self.edits.append((self.entry_start(key), value.end, "", 0))
                 covered = n
                 continue
             covered = nxt
             after = index.line_end(node.values[nxt - 1].end)
-            comments = [ln for ln in text[after : index.line_start(node.keys[nxt].start)].splitlines(keepends=True)
-                        if ln.lstrip().startswith("#")]
+            template = index.template
+            if template is not None and template.touches_markup(value.end, node.keys[nxt].start):
+                # Template directives on the way can't move: the item's
+                # content starts on the next line instead (`-` alone).
+                dash = text.rindex("-", start, self.entry_start(key))
+                self.edits.append((dash + 1, index.line_end(node.values[nxt - 1].end) - len(index.newline), "", 0))
+                continue
+            source = index.source
+            comments = [ln for ln in source[after : index.line_start(node.keys[nxt].start)].splitlines(keepends=True)
+                        if ln.lstrip().startswith("#") or not ln.strip()]  # comment and blank lines
             if comments:
                 self.edits.append((start, start, "".join(comments), 0))
-            self.edits.append((key.start, node.keys[nxt].start, "", 0))
+            self.edits.append((self.entry_start(key), self.entry_start(node.keys[nxt]), "", 0))
 
     def flow_mapping(self, node: Mapping, deleted: set[int], inserts: list) -> None:
         w = self.w
+        if self.text[self.index.content_start(node) : node.end][:1] != "{" or not self.text[:node.end].endswith("}"):
+            # `[a: 1, ? b]`: a single pair inside a flow sequence, no braces to hold more
+            raise ValueTypeError("this is a single-pair mapping inside a flow sequence (no braces), which cannot "
+                                 "take more entries or lose one; write it as {key: value} first",
+                                 line=node.line + 1, column=node.column + 1)
         added = ", ".join(f"{w.key(k, True)}: {w.flow(v)}" for k, v in inserts)
         entries = [(k.start, v.end) for k, v in zip(node.keys, node.values)]
         self.flow_edit(node, entries, deleted, "{", "}", added)
@@ -389,7 +417,8 @@ class Applier:
         ``added`` at its end. Only those bytes change: kept entries, their
         comments and the collection's line breaks stay as they were."""
         if deleted and len(deleted) == len(entries):
-            self.edits.append((node.start, node.end, opener + added + closer, 0))
+            props = self.index.properties(node)  # an emptied collection keeps its anchor and tag
+            self.edits.append((node.start, node.end, f"{props} " * bool(props) + opener + added + closer, 0))
             return
         run: list[int] = []
         for i in sorted(deleted) + [len(entries) + 1]:  # a sentinel flushes the last run
@@ -428,7 +457,7 @@ class Applier:
         if change.appended:
             first = node.items[0]
             inner = first.column - node.column if first.line == node.line and first.column > node.column else None
-            pos = self.after_branches(self.index.line_end(node.end), node.start)
+            pos = self.after_branches(self.index.line_end(node.end), node)
             lines = [ln for v in change.appended for ln in w.item_lines(v, node.column, inner)]
             self.edits.append((pos, pos, w.lines_at(pos, lines), node.column + 0.5))
 

@@ -41,17 +41,25 @@ def _resources_of(seq: Node | None, label: str, container: bool = False) -> Reso
     return ResourceGroup(label, seq.line + 1, seq.column + 1, tuple(found))
 
 
+def _copies(mapping: Node | None, key: str) -> list[Node]:
+    """The values of ``key``: one, or one per template branch that writes it."""
+    if not isinstance(mapping, Mapping):
+        return []
+    return [mapping.values[i] for i in mapping.positions(key)]
+
+
 def _mlapp_groups(root: Mapping, task: str | None, file: str | None, doc_label: str) -> list[ResourceGroup]:
-    spec = root.get("spec")
-    tasks = spec.get("tasks") if isinstance(spec, Mapping) else None
-    if not isinstance(tasks, Sequence) or not tasks.items:
+    lists = [tasks for spec in _copies(root, "spec") for tasks in _copies(spec, "tasks")
+             if isinstance(tasks, Sequence) and tasks.items]
+    if not lists:
         raise NotATaskConfigError(
             "this MLApp has no spec.tasks to patch", file=file, line=root.line + 1, column=root.column + 1
         )
-    named = [(t.scalar_value("name") or "", t) for t in tasks.items if isinstance(t, Mapping)]
+    tasks = lists[0]
+    named = [(t.scalar_value("name") or "", t) for ts in lists for t in ts.items if isinstance(t, Mapping)]  # type: ignore[attr-defined]
     names = [n for n, _ in named]
     if task is None:
-        if len(named) != 1:
+        if len(set(names)) != 1:  # (one task written once per template branch is one task)
             raise SelectorError(
                 f"this MLApp has {len(named)} tasks ({', '.join(names)}); choose one with --task",
                 file=file,
@@ -70,18 +78,21 @@ def _mlapp_groups(root: Mapping, task: str | None, file: str | None, doc_label: 
             )
     groups = []
     for name, node in chosen:
-        group = _resources_of(node.get("resources"), f"{doc_label}task {name}")
-        if group is not None:
-            groups.append(group)
+        for listed in _copies(node, "resources"):
+            group = _resources_of(listed, f"{doc_label}task {name}")
+            if group is not None:
+                groups.append(group)
     return groups
 
 
 def to_data(node: Node | None, containers: dict[int, Node] | None = None,
-            aliases: dict[int, Any] | None = None) -> Any:
+            aliases: dict[int, Any] | None = None, first: bool = False) -> Any:
     """Plain data for a node; ``containers`` maps id(list/dict) → node.
     An alias is None (a reference: expanding invites bombs), unless
     ``aliases`` is given: then it is its anchor's data, made once and shared
     (kept there by id(anchor)), so a bomb costs no more than its nodes.
+    A key written once per template branch gives its last copy, as YAML
+    readers do, or its first with ``first``.
     Recursive: the index bounds the depth (``MAX_DEPTH``)."""
     if node is None:
         return None
@@ -97,10 +108,10 @@ def to_data(node: Node | None, containers: dict[int, Node] | None = None,
     if isinstance(node, Mapping):
         out: Any = {}
         for key, value in zip(node.keys, node.values):
-            if isinstance(key, Scalar):
-                out[key.value] = to_data(value, containers, aliases)
+            if isinstance(key, Scalar) and not (first and key.value in out):
+                out[key.value] = to_data(value, containers, aliases, first)
     else:
-        out = [to_data(item, containers, aliases) for item in node.items]  # type: ignore[attr-defined]
+        out = [to_data(item, containers, aliases, first) for item in node.items]  # type: ignore[attr-defined]
     if containers is not None:
         containers[id(out)] = node
     return out
@@ -117,10 +128,15 @@ def _jsonpath_groups(root: Node, expression: str, file: str | None, doc_label: s
                             spec=SpecRef(expression, "--resources"),
                             spec_column=_jsonpath_column(str(exc), expression)) from None
     containers: dict[int, Node] = {}
-    data = to_data(root, containers)
-    groups = []
-    for match in compiled.find(data):
+    matches = compiled.find(to_data(root, containers))
+    if _branched(root):  # containers written once per template branch: the first branches' too
+        matches += compiled.find(to_data(root, containers, first=True))
+    groups, seen = [], set()
+    for match in matches:
         node = containers.get(id(match.value))
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         label = f"{doc_label}{match.full_path}"
         if isinstance(node, Sequence):
             group = _resources_of(node, label, container=True)
@@ -132,6 +148,22 @@ def _jsonpath_groups(root: Node, expression: str, file: str | None, doc_label: s
         if group is not None:
             groups.append(group)
     return groups
+
+
+def _branched(root: Node) -> bool:
+    """Does any mapping under ``root`` write a key more than once (once per
+    template branch: the index allows no other repeats)?"""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            names = [k.value for k in node.keys if isinstance(k, Scalar)]
+            if len(set(names)) != len(names):
+                return True
+            stack += node.values
+        elif isinstance(node, Sequence):
+            stack += node.items
+    return False
 
 
 def _jsonpath_column(message: str, expression: str) -> int | None:
@@ -160,9 +192,10 @@ def find_groups(
         if root.scalar_value("kind") == "MLApp":
             groups.extend(_mlapp_groups(root, task, file, doc_label))
             continue
-        group = _resources_of(root.get("resources"), f"{doc_label}resources".rstrip(", "))
-        if group is not None:
-            groups.append(group)
+        for listed in _copies(root, "resources"):  # one list, or one per template branch
+            group = _resources_of(listed, f"{doc_label}resources".rstrip(", "))
+            if group is not None:
+                groups.append(group)
     if not groups:
         raise NotATaskConfigError(_describe(index, resources), file=file, line=1, column=1)
     return groups

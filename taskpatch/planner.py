@@ -179,10 +179,12 @@ class _SeqEdit:
 
 
 class _Slot:
-    """A place a value can be read from or written to, old or new."""
+    """A place a value can be read from or written to, old or new.
+    ``forked``: reached through a key written once per template branch, so
+    the same edit goes into every branch."""
 
-    def __init__(self, planner: Planner, container: Any, key: Any) -> None:
-        self.planner, self.container, self.key = planner, container, key
+    def __init__(self, planner: Planner, container: Any, key: Any, forked: bool = False) -> None:
+        self.planner, self.container, self.key, self.forked = planner, container, key, forked
 
     def get(self) -> Any:
         container, key = self.container, self.key
@@ -218,9 +220,9 @@ class _Slot:
             i = _position(container, key)
             if i is not None:
                 self.planner.check_removable(container.values[i])  # `cpu: &c 1`, used elsewhere as *c
-                self.planner.note_branch(container.keys[i], key, "set")
+                self.planner.note_branch(container.keys[i], key, "set", self.forked)
             else:
-                self.planner.note_branch(container, key, "added")
+                self.planner.note_branch(container, key, "added", self.forked)
             entries.actions[key] = (REPLACE if i is not None else INSERT, value)
         else:
             items = self.planner.seq_edit(container)
@@ -244,7 +246,7 @@ class _Slot:
                 entries.actions.pop(key, None)
             else:
                 self.planner.check_removable(container.values[i])
-                self.planner.note_branch(container.keys[i], key, "deleted")
+                self.planner.note_branch(container.keys[i], key, "deleted", self.forked)
                 entries.actions[key] = (DELETE, None)
         else:
             items = self.planner.seq_edit(container)
@@ -319,7 +321,6 @@ class Planner:
         self.warnings: list[str] = []
         self.errors: list[TaskpatchError] = []
         self.resource: Resource | None = None  # the one being edited, for warnings
-        self.forked = False  # has this resource's edit gone into every branch of a templated key?
 
     # -- overlay bookkeeping --------------------------------------------------
     def check_removable(self, node: Any) -> None:
@@ -359,17 +360,16 @@ class Planner:
         allows such repeats only), so that each branch keeps its own value
         and gets its own edit; otherwise the one slot."""
         if container.__class__ is Mapping and container.is_duplicate(key):
-            self.forked = True
-            return [_Slot(self, container, (key, i)) for i in container.positions(key)]
+            return [_Slot(self, container, (key, i), forked=True) for i in container.positions(key)]
         return [_Slot(self, container, key)]
 
-    def note_branch(self, at: Node, key: Any, verb: str) -> None:
+    def note_branch(self, at: Node, key: Any, verb: str, forked: bool) -> None:
         """Warn when an edit lands inside a template block that its resource
         is outside of (a key written only in an {{ if }}, or a mapping that
         exists only there): the change holds only when that branch renders.
         A key written in each branch gets the edit in each: no warning."""
         template, resource = self.index.template, self.resource
-        if template is None or resource is None or self.forked:
+        if template is None or resource is None or forked:
             return
         inner, outer = template.branch_at(at.start), template.branch_at(resource.node.start)
         if len(inner) <= len(outer):
@@ -382,10 +382,15 @@ class Planner:
         if message not in self.warnings:
             self.warnings.append(message)
 
-    def typing_old(self, old: Any) -> Any:
+    def typing_old(self, old: Any, slot: _Slot | None = None) -> Any:
         """The old value a new one takes its type from. A value that is one
         template action (`replicas: {{ .n }}`) has no type until rendered,
-        so the new value is typed as a new one."""
+        so the new value is typed as a new one. A key the resource gets from
+        a `<<:` merge has the merged value as its old one."""
+        if old is MISSING and slot is not None and isinstance(slot.container, Mapping) and isinstance(slot.key, str):
+            merge = _merged_from(slot.container, slot.key)
+            if merge is not None:
+                return merge.target.get(slot.key)  # type: ignore[union-attr]
         template = self.index.template
         if template is not None and old.__class__ is Scalar and template.is_markup(old.start, old.end):
             return MISSING
@@ -538,7 +543,7 @@ class Planner:
         return self._walk_from(resource, resource.node, path, 0, spec, create)
 
     def _walk_from(self, resource: Resource, current: Any, path: tuple[PathStep, ...], start: int, spec: SpecRef,
-                   create: bool) -> list[_Slot]:
+                   create: bool, forked: bool = False) -> list[_Slot]:
         last = len(path) - 1
         for i in range(start, len(path)):
             step = path[i]
@@ -552,6 +557,8 @@ class Planner:
                         current = value
                         continue
             slots = self._descend(current, step, spec, create)
+            for slot in slots if forked else ():
+                slot.forked = True  # below a key written once per branch: every branch gets it
             if not slots or i == last:
                 return slots
             if len(slots) > 1:  # a key written once per template branch: walk on in each
@@ -559,7 +566,7 @@ class Planner:
                 for slot in slots:
                     child = self._child(resource, current, slot, path, i, spec, create)
                     if child is not MISSING:
-                        found += self._walk_from(resource, child, path, i + 1, spec, create)
+                        found += self._walk_from(resource, child, path, i + 1, spec, create, forked=True)
                 return found
             current = self._child(resource, current, slots[0], path, i, spec, create)
             if current is MISSING:
@@ -606,7 +613,7 @@ class Planner:
             ArgsSpec: self._args, ArgsReplace: self._args_replace, RenderSpec: self._render,
         }[type(spec)]
         for resource in resources:
-            self.resource, self.forked = resource, False
+            self.resource = resource
             try:
                 handler(spec, resource)
             except TaskpatchError as exc:
@@ -623,6 +630,11 @@ class Planner:
         lists when ``new`` is a whole container created to hold one value."""
         old = slot.get() if old is None else old  # callers that just read it pass it on
         if isinstance(new, NewScalar) and same_scalar(old, new):
+            container, i = slot.container, None
+            if isinstance(container, Mapping):
+                i = _position(container, slot.key)
+            if i is not None:  # already so here: but maybe only in one branch
+                self.note_branch(container.keys[i], slot.key, "already set", slot.forked)
             return
         line = slot.line(old)
         slot.set(new)
@@ -654,7 +666,7 @@ class Planner:
         old = self._check_node(slot.get(), spec.source, spec.path[-1].span)
         keys, names = self._spec_keys(spec)
         try:
-            new = typed_value(spec.value, self.typing_old(old), names, spec.source)
+            new = typed_value(spec.value, self.typing_old(old, slot), names, spec.source)
         except ValueTypeError as exc:
             # Point at the value being replaced, or at the resource gaining it.
             anchor = old if isinstance(old, Scalar) else resource.node
@@ -700,19 +712,21 @@ class Planner:
             if _item_field(self, item, "name") == spec.name:
                 item = self._check_node(item, spec.source, spec.name_span)
                 for value_from in self.slots(item, "valueFrom"):
+                    value_from.forked |= env_slot.forked
                     if value_from.get() is not MISSING:
                         value_from.delete()
                         self.warnings.append(
                             f"{resource.name}: env {spec.name} had valueFrom; replaced by value {spec.value!r}"
                         )
                 for value_slot in self.slots(item, "value"):
+                    value_slot.forked |= env_slot.forked
                     self._set_leaf(value_slot, value, resource, keys, spec.source)
                 return
         entry = {"name": NewScalar(spec.name), "value": value}
         if isinstance(env, list):
             env.append(entry)
         else:
-            self.note_branch(env, spec.name, "added")
+            self.note_branch(env, spec.name, "added", env_slot.forked)
             self.seq_edit(env).appended.append(entry)
         self.record("append", resource, keys, MISSING, spec.value, spec.source, env.line + 1 if isinstance(env, Sequence) else 0)
 
@@ -736,7 +750,8 @@ class Planner:
             return
         key = spec.key.name
         keys = ("args", key)
-        empty_string = isinstance(args, Scalar) and args.value == "" and args.style is not None
+        empty_string = (isinstance(args, Scalar) and args.value == "" and args.style is not None) or (
+            isinstance(args, NewScalar) and args.value == "")  # '' in the file, or set so by an earlier spec
         if args is MISSING or _is_null(args) or _is_empty_flow(args) or empty_string:
             if resource.container or self._list_command(resource, args_slot, spec):
                 # A Kubernetes-style container (found by --resources, or with a
@@ -748,6 +763,7 @@ class Planner:
             self._set_leaf(args_slot, new_args, resource, keys, spec.source, action="add", shown=shown)
         elif isinstance(args, (Mapping, dict)):
             for slot in self.slots(args, key):
+                slot.forked |= args_slot.forked
                 old = self._check_node(slot.get(), spec.source, spec.key.span)
                 new = typed_value(spec.value, self.typing_old(old), keys, spec.source)
                 self._set_leaf(slot, new, resource, keys, spec.source)
@@ -768,7 +784,7 @@ class Planner:
             if isinstance(args, list):
                 args.extend([flag, value])
             else:
-                self.note_branch(args, key, "added")
+                self.note_branch(args, key, "added", args_slot.forked)
                 self.seq_edit(args).appended.extend([flag, value])
             self.record("append", resource, keys, MISSING, spec.value.text, spec.source, args.line + 1 if isinstance(args, Sequence) else 0)
 
@@ -830,7 +846,7 @@ class Planner:
         template = self.index.template
         if template is None or not template.touches_markup(node.start, node.end):
             return node.value
-        raw = self.index.source[node.start : node.end]
+        raw = self.index.source[self.index.content_start(node) : node.end]  # without its &anchor or !tag
         if "\n" not in raw and (node.style is None or (node.style == "'" and raw.endswith("'"))
                                  or (node.style == '"' and "\\" not in raw)):
             return raw if node.style is None else raw[1:-1].replace("''", "'") if node.style == "'" else raw[1:-1]
@@ -929,8 +945,13 @@ class Planner:
                 self.forget(resource, ("args",))
 
     def _exclusive(self, a: _Slot, b: _Slot) -> bool:
-        """Do two slots of one mapping sit in different branches of a template block?"""
-        return self.index.template is not None and self.alternatives([_slot_anchor(a), _slot_anchor(b)])
+        """Do two slots of one mapping sit in different branches of one template block?"""
+        template = self.index.template
+        if template is None:
+            return False
+        from .template import exclusive
+
+        return exclusive(template.branch_at(_slot_anchor(a).start), template.branch_at(_slot_anchor(b).start))
 
     def _encloses(self, outer: _Slot, inner: _Slot) -> bool:
         """Does ``outer`` render whenever ``inner`` does (its branch encloses inner's)?"""

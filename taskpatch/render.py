@@ -52,11 +52,13 @@ def argv_items(args: Any, style: str) -> list[str]:
         items: list[str] = []
         for key in sorted(args, key=str):
             value = seed_text(args[key])
-            items += [f"--{key}={value}"] if style == SERVING else [f"--{key}", value]
+            items += [f"--{key}={value}"] if style == SERVING else [f"--{key}", str(value)]
         return items
     if isinstance(args, list):
-        return [seed_text(item) for item in args]
-    return shlex.split(str(args))
+        return [str(seed_text(item)) for item in args]  # plain strings: Verbatim only matters for quoting
+    if isinstance(args, Verbatim):
+        raise ValueError("it holds template markup, whose words are unknown until the template renders")
+    return shlex.split(seed_text(args))
 
 
 def command_text(args: Any, style: str) -> str:

@@ -135,6 +135,8 @@ class TemplateInfo:
             if depth < 0:
                 return None
             i += 1
+        if depth == 0:
+            return end
         while depth > 0:
             if i >= len(self.actions) or self.line_of(self.actions[i][0]) not in self.directive_lines:
                 return None  # the block closes on a line with other content
@@ -143,8 +145,8 @@ class TemplateInfo:
             i += 1
         # The rest of the last directive line goes too (more markup, spaces).
         while i < len(self.actions) and self.line_of(self.actions[i][0]) == self.line_of(end - 1):
-            if _depth_after(1, text[self.actions[i][0] : self.actions[i][1]]) != 1:
-                return None
+            if _depth_after(0, text[self.actions[i][0] : self.actions[i][1]]) != 0:
+                return None  # an {{ else }} or a block of its own shares the line
             end = self.actions[i][1]
             i += 1
         return end
@@ -167,12 +169,25 @@ def _depth_after(depth: int, action: str) -> int:
 
 
 def alternatives(a: Branch, b: Branch) -> bool:
-    """Are two lines alternatives: in different branches of one block, or
-    in different blocks side by side? Real templates write a switch both
-    ways: `{{ if }}…{{ else }}` and `{{ if eq .v "2" }}…{{ end }}{{ if eq .v
-    "3" }}…{{ end }}`. Lines that can render together (one outside a block
-    the other is in, or both in one branch) are not alternatives."""
+    """Can two lines not both render, as far as the markup shows? They sit
+    in different branches of one block, or in different blocks side by
+    side: real templates write a switch both ways, `{{ if }}…{{ else }}` and
+    `{{ if eq .v "2" }}…{{ end }}{{ if eq .v "3" }}…{{ end }}`. This is what
+    makes a key written once in each of them one key, not a duplicate.
+    Lines that can render together (one outside a block the other is in,
+    or both in one branch) are not alternatives."""
     return any(x != y for x, y in zip(a, b))
+
+
+def exclusive(a: Branch, b: Branch) -> bool:
+    """Can two lines certainly not both render: different branches of one
+    block? (Side-by-side blocks may both render, as far as the markup says.)"""
+    for (block_a, branch_a), (block_b, branch_b) in zip(a, b):
+        if block_a != block_b:
+            return False
+        if branch_a != branch_b:
+            return True
+    return False
 
 
 def analyse(text: str) -> TemplateInfo:

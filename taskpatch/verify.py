@@ -260,7 +260,11 @@ class _Checker:
                                     f"{_short(kept[position])} was lost)", file=self.file)
 
     def replaced_spans(self) -> list[tuple[int, int]]:
-        spans = []
+        spans = [self.emptied_span(c.node) for c in self.map_changes.values()
+                 if not any(kind != DELETE for _, kind, _ in c.actions) and len(
+                     {i for k, _, _ in c.actions for i in c.positions(k)}) == len(c.node.keys)]
+        spans += [self.emptied_span(c.node) for c in self.seq_changes.values()
+                  if len(c.deleted) == len(c.node.items) and not c.appended]
         for change in self.map_changes.values():
             node = change.node
             for key, kind, value in change.actions:
@@ -270,6 +274,13 @@ class _Checker:
             replaced = [i for i, value in seq.replaced if not isinstance(value, InPlaceScalar)]
             spans += [(seq.node.items[i].start, seq.node.items[i].end) for i in [*seq.deleted, *replaced]]
         return spans
+
+    def emptied_span(self, node: Node) -> tuple[int, int]:
+        """A collection every entry of which goes is written as `{}`/`[]` in
+        its key's line: the text from its key on is replaced, markup included."""
+        parent = self.old.parents().get(id(node))
+        key = None if parent is None else parent[1]
+        return (node.start if key is None else key.end), node.end
 
     def new_strings(self) -> list[str]:
         out: list[str] = []

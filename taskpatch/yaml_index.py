@@ -40,6 +40,7 @@ except ImportError:  # pragma: no cover - exercised where clib has no wheel
 
 BOM = "\ufeff"
 _LONE_CR = re.compile(r"\r(?!\n)")
+_PROPERTIES = re.compile(r"(?:[&!]\S*\s+)*")  # a node's `&anchor` and `!tag`, and the space after them
 
 
 def split_bom(text: str) -> tuple[str, str]:
@@ -224,8 +225,9 @@ class YamlIndex:
             return node.keys[0].start
         if isinstance(node, Sequence) and node.items and not node.flow:
             return self.text.rfind("-", node.start, node.items[0].start)
-        opener = {"Mapping": "{", "Sequence": "["}.get(type(node).__name__)
-        return node.start if opener is None else self.text.index(opener, node.start)
+        if isinstance(node, (Mapping, Sequence)):
+            return self.text.index("{" if isinstance(node, Mapping) else "[", node.start)
+        return _PROPERTIES.match(self.text, node.start).end()  # type: ignore[union-attr]  # it always matches
 
     def line_of(self, pos: int) -> int:
         """The 0-based line of an offset (for messages: it counts)."""

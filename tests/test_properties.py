@@ -227,10 +227,10 @@ def _changeable(tag: tuple[str, ...], specs: list[tuple[str, str]], resources: d
             return True  # inside the deleted subtree
         if kind == "unset" and tuple(path[:-1]) == rest:
             return True  # the parent's own line: `requests:` whose last key goes becomes `requests: {}`
-        if tuple(path[: len(rest)]) == rest:
+        if tuple(path[: len(rest)]) == rest and (len(rest) == len(path) or rest[-1] in ("resources", "args")):
             # the edited key itself, or an ancestor being filled in: only a
             # placeholder ancestor (`{}`, a string args) rewrites its own line
-            return len(rest) == len(path) or rest[-1] in ("resources", "args")
+            return True
     return False
 
 

@@ -37,6 +37,11 @@ class Refused(Exception):
     """The model says taskpatch must refuse these specs (exit 2)."""
 
 
+class Unmodelled(Exception):
+    """Beyond what plain data can say: taskpatch keeps the text as written
+    (`args: TRUE` gains flags as `TRUE --x 1`), which the data no longer has."""
+
+
 def core(text: str) -> Any:
     if _NULL.fullmatch(text):
         return None
@@ -96,8 +101,8 @@ def typed(value: SpecValue, old: Any, keys: tuple[str, ...], in_args: bool = Fal
         elif isinstance(old, int):
             if isinstance(new, int) and not isinstance(new, bool):
                 return new
-        elif isinstance(old, float) and (isinstance(new, float) or (isinstance(new, int) and not isinstance(new, bool))):
-            return float(new)
+        elif isinstance(old, float) and any(r.fullmatch(value.text) for r in (_FLOAT, _INF, _NAN)):
+            return float(new)  # `2` reads as a float too; `0x1F` does not
     return core(value.text)
 
 
@@ -224,8 +229,10 @@ class Model:
                         continue
                     raise Refused("args already has the flag")
                 args += [flag, value.text]
+            elif isinstance(args, str):
+                self._args_string(resource, args, key, value.text)
             else:
-                self._args_string(resource, str(args), key, value.text)
+                raise Unmodelled(f"args {args!r} as written")
 
     @staticmethod
     def _args_string(resource: dict, text: str, key: str, value: str) -> None:
@@ -244,22 +251,27 @@ class Model:
 
     def render(self, style: str = "task") -> None:
         for resource in self.select(None):
-            args = resource.get("args")
+            args = _verbatim(resource.get("args"))
             if not args:
                 continue
             command = resource.get("command")
-            if command is None:
-                if isinstance(args, list):
-                    resource["command"] = render.argv_items(args, style)
+            try:
+                if command is None:
+                    if isinstance(args, list):
+                        resource["command"] = _plain(render.argv_items(args, style))
+                    else:
+                        resource["command"] = _plain(render.command_text(args, style))
+                elif isinstance(command, list):
+                    command += _plain(render.argv_items(args, style))
+                elif isinstance(command, dict):
+                    raise Refused("command is a mapping")
                 else:
-                    resource["command"] = render.command_text(args, style)
-            elif isinstance(command, list):
-                command += render.argv_items(args, style)
-            else:
-                text = command if isinstance(command, str) else str(command)
-                suffix = " " + render.command_text(args, style)
-                body = text.rstrip("\n")
-                resource["command"] = body + suffix + text[len(body):]
+                    text = command if isinstance(command, str) else str(command)
+                    suffix = " " + render.command_text(args, style)
+                    body = text.rstrip("\n")
+                    resource["command"] = _plain(body + suffix + text[len(body):])
+            except ValueError as exc:  # args that cannot be split into words
+                raise Refused(str(exc)) from None
             del resource["args"]
 
     # -- paths ------------------------------------------------------------------------
@@ -311,6 +323,23 @@ class Model:
             if _field_text(item, key, self.raw) == wanted:
                 return i
         raise _Absent
+
+
+def _plain(value: Any) -> Any:
+    """Verbatim strings back to plain ones: they are only a note to render."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, str) else value
+
+
+def _verbatim(value: Any) -> Any:
+    """Strings that came from template markup (the generator renders
+    `{{ .vN }}` as tplN) fold into a command as they stand, unquoted."""
+    if isinstance(value, dict):
+        return {k: _verbatim(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_verbatim(v) for v in value]
+    return render.Verbatim(value) if isinstance(value, str) and _TEMPLATED.search(value) else value
 
 
 class _Absent(Exception):

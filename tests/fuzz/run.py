@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import difflib
 import io
 import math
 import os
@@ -41,7 +40,7 @@ from taskpatch.verify import VerificationError
 
 from .generate import K8S_CONTAINERS, Config, gen_config, gen_specs, render_choices
 from .gotemplate import render as render_template
-from .model import Model, Refused, SpecValue, Step
+from .model import Model, Refused, SpecValue, Step, Unmodelled
 
 PARSERS = {"env": parse_env, "set": parse_override, "unset": parse_override, "args": parse_args}
 FLAGS = {"env": "-e", "set": "-s", "unset": "-s", "args": "-a"}
@@ -176,6 +175,8 @@ def touched_paths(specs: list[Any], groups: Groups, render: bool) -> list[tuple[
                             break
                         keys.append(step.name)
                     paths.append(here + tuple(keys))
+                    if isinstance(spec, UnsetSpec) and len(keys) > 1:
+                        paths.append(here + tuple(keys[:-1]))  # emptied, it becomes `{}`, comments and all
             if render:
                 paths += [here + ("args",), here + ("command",)]
     return paths
@@ -198,27 +199,28 @@ def _undashed(line: str) -> str:
 
 
 def check_locality(config: Config, source: str, output: str, touched: list[tuple[Any, ...]]) -> None:
+    """Every input line the output lost belongs to a path the specs address.
+
+    Counted per line text, so that how a diff pairs up identical lines
+    (blank lines, repeated comments) does not matter: for each text, the
+    copies lost must be at most the copies the specs may change. A line
+    that moved keeps its text, and one whose key moved up onto a `- ` is
+    counted in its old form."""
     nl = config.style.newline
     old_lines = source[len(config.style.bom):].removesuffix(nl).split(nl)
     new_lines = output[len(config.style.bom):].removesuffix(nl).split(nl)
     tags = [(path, bool(text.strip()) and not text.lstrip().startswith(("#", "{{", "---")))
             for text, path in config.lines]
     tags += [((), False)] * (len(old_lines) - len(tags))
-    opcodes = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
-    added_lines = [line for op, _, _, j1, j2 in opcodes if op != "equal" for line in new_lines[j1:j2]]
-    # A key deleted and added again comes back at the end of its mapping,
-    # and deleting an item's first key moves the next one up onto its `- `:
-    # such a line's content is unchanged.
-    added = Counter(added_lines)
-    added.update(_undashed(line) for line in added_lines if line.lstrip(" ").startswith("- "))
-    for op, i1, i2, _, _ in opcodes:
-        for i in range(i1, i2) if op in ("replace", "delete") else ():
-            if added[old_lines[i]] > 0:
-                added[old_lines[i]] -= 1
-                continue
-            path, content = tags[i]
-            if not line_may_change(path, content, touched):
-                raise Failed(f"line {i + 1} changed but no spec addresses {path}: {old_lines[i]!r}")
+    kept = Counter(new_lines)
+    kept.update(_undashed(line) for line in new_lines if line.lstrip(" ").startswith("- "))
+    may_change = Counter(line for line, (path, content) in zip(old_lines, tags)
+                         if line_may_change(path, content, touched))
+    for text, count in Counter(old_lines).items():
+        lost = count - kept[text]
+        if lost > may_change[text]:
+            i = next(n for n, line in enumerate(old_lines) if line == text and not line_may_change(*tags[n], touched))
+            raise Failed(f"line {i + 1} changed but no spec addresses {tags[i][0]}: {text!r}")
 
 
 # -- running taskpatch ----------------------------------------------------------------
@@ -303,8 +305,10 @@ class Case:
             # A template's data is its rendering (every condition on, for the names).
             documents = ruamel_load(render_template(source, self.renders[0]) if config.template else source)
         except Exception:  # noqa: BLE001 - not YAML
-            if not self.corrupted:
-                return Outcome(self.seed, "skipped", checks=["the generator wrote invalid YAML"])
+            if not self.corrupted or config.template or _parses(source):
+                # The generator's slip, a broken template (it may still mask
+                # to YAML), or YAML that plain data cannot hold (`? {a: 1}`).
+                return Outcome(self.seed, "skipped", checks=["no plain data to compare with"])
             self.spec_texts = [("env", "A=1")]
             check_refusal(source, self.argv())
             return Outcome(self.seed, "bad input", checks=["cli refusal"])
@@ -321,6 +325,8 @@ class Case:
             refusal = None
         except Refused as exc:
             expected, refusal = None, str(exc)
+        except Unmodelled:
+            return Outcome(self.seed, "skipped", checks=["beyond the model"])
         # Where the model does not predict every refusal: shared anchors,
         # templates, files mangled on purpose.
         either = config.anchors or config.template or self.corrupted
@@ -347,6 +353,8 @@ class Case:
         elif expected is not None:
             self.check_meaning(documents, expected)
         if not self.corrupted:
+            if config.template:  # a resource list per branch: its items' paths are every rendering's
+                groups = [g for values in self.renders for g in _rendered_groups(source, values, self.layout)]
             check_locality(config, source, output, touched_paths(specs, groups, self.render))
             checks.append("locality")
         if source.count("\n") == source.count("\r\n") > 0 and output.count("\n") != output.count("\r\n"):
@@ -387,7 +395,7 @@ class Case:
             try:
                 documents = ruamel_load(render_template(self.source, values))
                 expected = modelled(documents, self.layout, specs, self.render)
-            except Refused:
+            except (Refused, Unmodelled):
                 continue
             except Exception:  # noqa: BLE001 - this rendering is not YAML (the generator's doing)
                 continue
@@ -406,8 +414,25 @@ class Case:
             return False
         try:
             return same_data(modelled(expected, self.layout, specs, False), expected)
-        except Refused:
+        except (Refused, Unmodelled):
             return False
+
+
+def _rendered_groups(source: str, values: dict[str, Any], layout: str) -> Groups:
+    try:
+        return resource_groups(ruamel_load(render_template(source, values)), layout)
+    except Exception:  # noqa: BLE001 - this rendering is not YAML
+        return []
+
+
+def _parses(text: str) -> bool:
+    """Is ``text`` YAML to the C parser (events), whatever its data?"""
+    try:
+        for _ in YAML(typ="safe", pure=False).parse(text):
+            pass
+    except Exception:  # noqa: BLE001
+        return False
+    return True
 
 
 def _ends_in_kept_block(text: str) -> bool:
