@@ -3,6 +3,7 @@
 from .document import Document, load, loads, patch_text
 from .errors import (
     InputOutputError,
+    InternalError,
     NotATaskConfigError,
     PathError,
     PlanErrors,
@@ -14,6 +15,7 @@ from .errors import (
 )
 from .plan import Operation, Plan
 from .scalars import BigInt
+from .verify import VerificationError
 
 __version__ = "0.1.0"
 
@@ -40,6 +42,7 @@ __all__ = [
     "BigInt",
     "Document",
     "InputOutputError",
+    "InternalError",
     "JsonFloat",
     "MissingVariableError",
     "NotATaskConfigError",
@@ -51,6 +54,7 @@ __all__ = [
     "SpecSyntaxError",
     "TaskpatchError",
     "ValueTypeError",
+    "VerificationError",
     "YamlSyntaxError",
     "load",
     "loads",

@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any, NamedTuple
 
-from .errors import TaskpatchError, ValueTypeError
+from .errors import InternalError, ValueTypeError
 from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
 from .scalars import (
     AppendedScalar,
@@ -456,7 +456,8 @@ class Applier:
             self.edits.append((self.index.line_start(dash), self.index.line_end(item.end), "", 0))
         if change.appended:
             first = node.items[0]
-            inner = first.column - node.column if first.line == node.line and first.column > node.column else None
+            inner = (first.column - node.column if first.line == node.line and first.column > node.column + 1
+                     and first.start != first.end else None)  # `-   name:` keeps its width; a bare `-` has none
             pos = self.after_branches(self.index.line_end(node.end), node)
             lines = [ln for v in change.appended for ln in w.item_lines(v, node.column, inner)]
             self.edits.append((pos, pos, w.lines_at(pos, lines), node.column + 0.5))
@@ -484,7 +485,7 @@ class Applier:
         source = self.index.source  # the original: for a template, self.text is masked
         for start, end, new, _ in edits:
             if start < last:
-                raise TaskpatchError(f"internal error: overlapping edits at offset {start}")
+                raise InternalError(f"two edits overlap at offset {start}")
             out.append(source[last:start])
             out.append(new)
             last = end
@@ -516,28 +517,50 @@ class Applier:
         return start, stretched, new, depth
 
     def keep_block_scalar_at_end(self) -> None:
-        """A file without a final newline whose end moves: the block scalar
-        that ends it (before, or after a deletion) must keep its value. New
-        lines after one that has no line break would give it one (its
-        chomping becomes `-`); one that loses the lines after it keeps its
-        line break (the file then ends with a newline)."""
+        """A file without a final newline whose end moves keeps both: no
+        final newline, and the value of the block scalar that ends it.
+
+        - New lines after a block scalar that has no line break would give
+          it one: its chomping becomes `-`.
+        - Lines deleted at the end take the line break before them, not the
+          one after the lines kept, so that lines also added there follow one
+          line break, not two; unless the block scalar left last needs that
+          line break for its value: then it stays, and so does a final
+          newline (the one case where the file gains one)."""
         self.keep_final_newline = False
         text = self.text
         if text.endswith(("\n", "\r")) or not text:
             return
         end = len(text)
         if any(start == end for start, _, new, _ in self.edits if new):
-            leaf = _last_leaf(self.index, end)
-            header = _block_header(text, leaf)
+            header = _block_header(text, _last_leaf(self.index, end))
             if header is not None and "-" not in header[1]:
                 start, token = header
-                chomp = token.replace("+", "") + "-"
-                self.edits.append((start, start + len(token), chomp, 0))
-        cut = min((start for start, stop, new, _ in self.edits if stop == end and not new and start < end),
-                  default=None)
-        if cut is not None:
-            header = _block_header(text, _last_leaf(self.index, cut))
-            self.keep_final_newline = header is not None and "-" not in header[1]
+                self.edits.append((start, start + len(token), token.replace("+", "") + "-", 0))
+        cut = self.trailing_cut()
+        if cut is None:
+            return
+        header = _block_header(text, _last_leaf(self.index, cut[0]))
+        if header is not None and "-" not in header[1]:
+            self.keep_final_newline = True
+            return
+        before = 2 if text[cut[0] - 2 : cut[0]] == "\r\n" else 1 if text[cut[0] - 1 : cut[0]] == "\n" else 0
+        low = cut[0] - before
+        if before and not any(s <= cut[0] and e > low and not s == e == low
+                              for s, e, _, _ in self.edits if (s, e) != cut[:2]):
+            self.edits.remove(cut)
+            self.edits.append((cut[0] - before, cut[1], cut[2], cut[3]))
+
+    def trailing_cut(self) -> Edit | None:
+        """The first of the deletions that together reach the end of the text."""
+        removals = sorted(edit for edit in self.edits if edit[0] < edit[1] and not edit[2])
+        cut = next((edit for edit in reversed(removals) if edit[1] == len(self.text)), None)
+        while cut is not None:
+            earlier = next((edit for edit in removals if edit[1] == cut[0]), None)
+            if earlier is None:
+                return cut
+            cut = earlier
+        return None
 
     @staticmethod
     def _replaced_spans(plan: Plan) -> list[tuple[Node, int, int]]:

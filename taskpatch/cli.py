@@ -16,8 +16,7 @@ from typing import Any, Sequence
 from . import __version__
 from .commands import apply, build, corpus, info, plan, serve, variants
 from .commands.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, display_name
-from .errors import TaskpatchError
-from .verify import VerificationError
+from .errors import InternalError, TaskpatchError
 from .files import discard_stdout, stdout_error, write_stdout
 
 
@@ -49,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         options = build_parser().parse_args(argv)
         return options.run(options)
-    except VerificationError as exc:  # a bug of ours, caught before anything was written
+    except InternalError as exc:  # a bug of ours, caught before anything was written
         exc.with_file(display_name(getattr(options, "file", "-")))
         print(str(exc), file=sys.stderr)
         return EXIT_INTERNAL

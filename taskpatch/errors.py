@@ -121,6 +121,16 @@ class ValueTypeError(TaskpatchError):
     kind = "type error"
 
 
+class InternalError(TaskpatchError):
+    """A bug in taskpatch, caught before anything was written: the CLI
+    reports it in one line and exits 3."""
+
+    kind = "internal error"
+
+    def __str__(self) -> str:
+        return f"{self.file or '<input>'}: {self.kind}: {self.message}; nothing was written; please report this"
+
+
 class InputOutputError(TaskpatchError):
     """Reading or writing a file failed."""
 

@@ -24,6 +24,7 @@ from .scalars import (
     NON_NEGATIVE_INT,
     AppendedScalar,
     BigInt,
+    InPlaceScalar,
     NewScalar,
     core_resolve,
     from_python,
@@ -180,11 +181,12 @@ class _SeqEdit:
 
 class _Slot:
     """A place a value can be read from or written to, old or new.
-    ``forked``: reached through a key written once per template branch, so
-    the same edit goes into every branch."""
+    ``covered``: the template block depths at which the way here forked
+    into every branch (a key written once per branch), so that the edit
+    goes into each."""
 
-    def __init__(self, planner: Planner, container: Any, key: Any, forked: bool = False) -> None:
-        self.planner, self.container, self.key, self.forked = planner, container, key, forked
+    def __init__(self, planner: Planner, container: Any, key: Any, covered: frozenset[int] = frozenset()) -> None:
+        self.planner, self.container, self.key, self.covered = planner, container, key, covered
 
     def get(self) -> Any:
         container, key = self.container, self.key
@@ -220,9 +222,9 @@ class _Slot:
             i = _position(container, key)
             if i is not None:
                 self.planner.check_removable(container.values[i])  # `cpu: &c 1`, used elsewhere as *c
-                self.planner.note_branch(container.keys[i], key, "set", self.forked)
+                self.planner.note_branch(container.keys[i], key, "set", self.covered)
             else:
-                self.planner.note_branch(container, key, "added", self.forked)
+                self.planner.note_branch(container, key, "added", self.covered)
             entries.actions[key] = (REPLACE if i is not None else INSERT, value)
         else:
             items = self.planner.seq_edit(container)
@@ -246,7 +248,7 @@ class _Slot:
                 entries.actions.pop(key, None)
             else:
                 self.planner.check_removable(container.values[i])
-                self.planner.note_branch(container.keys[i], key, "deleted", self.forked)
+                self.planner.note_branch(container.keys[i], key, "deleted", self.covered)
                 entries.actions[key] = (DELETE, None)
         else:
             items = self.planner.seq_edit(container)
@@ -360,21 +362,32 @@ class Planner:
         allows such repeats only), so that each branch keeps its own value
         and gets its own edit; otherwise the one slot."""
         if container.__class__ is Mapping and container.is_duplicate(key):
-            return [_Slot(self, container, (key, i), forked=True) for i in container.positions(key)]
+            positions = container.positions(key)
+            covered = frozenset({self._fork_depth([container.keys[i] for i in positions])})
+            return [_Slot(self, container, (key, i), covered) for i in positions]
         return [_Slot(self, container, key)]
 
-    def note_branch(self, at: Node, key: Any, verb: str, forked: bool) -> None:
+    def _fork_depth(self, keys: list[Node]) -> int:
+        """The template block depth at which copies of one key part ways."""
+        template = self.index.template
+        if template is None:
+            return 0
+        branches = [template.branch_at(k.start) for k in keys]
+        return min(next((d for d, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
+                   for i, a in enumerate(branches) for b in branches[i + 1 :])
+
+    def note_branch(self, at: Node, key: Any, verb: str, covered: frozenset[int]) -> None:
         """Warn when an edit lands inside a template block that its resource
         is outside of (a key written only in an {{ if }}, or a mapping that
         exists only there): the change holds only when that branch renders.
         A key written in each branch gets the edit in each: no warning."""
         template, resource = self.index.template, self.resource
-        if template is None or resource is None or forked:
+        if template is None or resource is None:
             return
         inner, outer = template.branch_at(at.start), template.branch_at(resource.node.start)
-        if len(inner) <= len(outer):
-            return
-        opener = template.opener_line(inner[len(outer)][0])
+        if all(depth in covered for depth in range(len(outer), len(inner))):
+            return  # outside any block, or forked into every branch of each
+        opener = template.opener_line(inner[min(d for d in range(len(outer), len(inner)) if d not in covered)][0])
         name = key[0] if isinstance(key, tuple) else key
         what = f"key {name!r}" if isinstance(name, str) else "entry"
         message = (f"{resource.name}: the {what} {verb} at line {at.line + 1} is inside the template block opened "
@@ -392,7 +405,8 @@ class Planner:
             if merge is not None:
                 return merge.target.get(slot.key)  # type: ignore[union-attr]
         template = self.index.template
-        if template is not None and old.__class__ is Scalar and template.is_markup(old.start, old.end):
+        if template is not None and old.__class__ is Scalar and template.is_markup(self.index.content_start(old),
+                                                                                  old.end):
             return MISSING
         return old
 
@@ -543,7 +557,7 @@ class Planner:
         return self._walk_from(resource, resource.node, path, 0, spec, create)
 
     def _walk_from(self, resource: Resource, current: Any, path: tuple[PathStep, ...], start: int, spec: SpecRef,
-                   create: bool, forked: bool = False) -> list[_Slot]:
+                   create: bool, covered: frozenset[int] = frozenset()) -> list[_Slot]:
         last = len(path) - 1
         for i in range(start, len(path)):
             step = path[i]
@@ -557,8 +571,8 @@ class Planner:
                         current = value
                         continue
             slots = self._descend(current, step, spec, create)
-            for slot in slots if forked else ():
-                slot.forked = True  # below a key written once per branch: every branch gets it
+            for slot in slots if covered else ():
+                slot.covered |= covered  # below a key written once per branch: every branch gets it
             if not slots or i == last:
                 return slots
             if len(slots) > 1:  # a key written once per template branch: walk on in each
@@ -566,7 +580,8 @@ class Planner:
                 for slot in slots:
                     child = self._child(resource, current, slot, path, i, spec, create)
                     if child is not MISSING:
-                        found += self._walk_from(resource, child, path, i + 1, spec, create, forked=True)
+                        found += self._walk_from(resource, child, path, i + 1, spec, create,
+                                                 covered | slot.covered)
                 return found
             current = self._child(resource, current, slots[0], path, i, spec, create)
             if current is MISSING:
@@ -634,7 +649,7 @@ class Planner:
             if isinstance(container, Mapping):
                 i = _position(container, slot.key)
             if i is not None:  # already so here: but maybe only in one branch
-                self.note_branch(container.keys[i], slot.key, "already set", slot.forked)
+                self.note_branch(container.keys[i], slot.key, "already set", slot.covered)
             return
         line = slot.line(old)
         slot.set(new)
@@ -712,21 +727,21 @@ class Planner:
             if _item_field(self, item, "name") == spec.name:
                 item = self._check_node(item, spec.source, spec.name_span)
                 for value_from in self.slots(item, "valueFrom"):
-                    value_from.forked |= env_slot.forked
+                    value_from.covered |= env_slot.covered
                     if value_from.get() is not MISSING:
                         value_from.delete()
                         self.warnings.append(
                             f"{resource.name}: env {spec.name} had valueFrom; replaced by value {spec.value!r}"
                         )
                 for value_slot in self.slots(item, "value"):
-                    value_slot.forked |= env_slot.forked
+                    value_slot.covered |= env_slot.covered
                     self._set_leaf(value_slot, value, resource, keys, spec.source)
                 return
         entry = {"name": NewScalar(spec.name), "value": value}
         if isinstance(env, list):
             env.append(entry)
         else:
-            self.note_branch(env, spec.name, "added", env_slot.forked)
+            self.note_branch(env, spec.name, "added", env_slot.covered)
             self.seq_edit(env).appended.append(entry)
         self.record("append", resource, keys, MISSING, spec.value, spec.source, env.line + 1 if isinstance(env, Sequence) else 0)
 
@@ -763,7 +778,7 @@ class Planner:
             self._set_leaf(args_slot, new_args, resource, keys, spec.source, action="add", shown=shown)
         elif isinstance(args, (Mapping, dict)):
             for slot in self.slots(args, key):
-                slot.forked |= args_slot.forked
+                slot.covered |= args_slot.covered
                 old = self._check_node(slot.get(), spec.source, spec.key.span)
                 new = typed_value(spec.value, self.typing_old(old), keys, spec.source)
                 self._set_leaf(slot, new, resource, keys, spec.source)
@@ -784,7 +799,7 @@ class Planner:
             if isinstance(args, list):
                 args.extend([flag, value])
             else:
-                self.note_branch(args, key, "added", args_slot.forked)
+                self.note_branch(args, key, "added", args_slot.covered)
                 self.seq_edit(args).appended.extend([flag, value])
             self.record("append", resource, keys, MISSING, spec.value.text, spec.source, args.line + 1 if isinstance(args, Sequence) else 0)
 
@@ -863,6 +878,10 @@ class Planner:
                 return render.Verbatim(self.real_value(node))
             return scalar_value(node.value, node.style, node.tag)
         if isinstance(node, NewScalar):
+            template = self.index.template
+            if (template is not None and isinstance(node, InPlaceScalar) and isinstance(node.base, Scalar)
+                    and template.touches_markup(node.base.start, node.base.end)):
+                return render.Verbatim(node.value)  # a value of the file, with its markup, edited
             return node.value
         if isinstance(node, Sequence):
             self._same_in_every_branch(node)

@@ -29,7 +29,7 @@ import math
 import re
 from typing import Any
 
-from .errors import TaskpatchError
+from .errors import InternalError, TaskpatchError
 from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
 from .scalars import InPlaceScalar, NewScalar, scalar_value
 from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex, build_index
@@ -40,15 +40,10 @@ _MASKED = re.compile(r"[_#~]+")
 _CORE_TAGS = frozenset({None, "?", "!"})
 
 
-class VerificationError(TaskpatchError):
+class VerificationError(InternalError):
     """The patched text would not read back as the plan says: a taskpatch bug.
 
     Nothing was written. The CLI reports it as an internal error (exit 3)."""
-
-    kind = "internal error"
-
-    def __str__(self) -> str:
-        return f"{self.file or '<input>'}: {self.kind}: {self.message}; nothing was written; please report this"
 
 
 def _short(value: Any) -> str:

@@ -371,7 +371,11 @@ def _place_content(node: Mapping | Sequence, text: str) -> None:
     new items must line up with those. ``start`` stays at the properties,
     which are part of the node."""
     if isinstance(node, Mapping):
-        node.line, node.column = node.keys[0].line, node.keys[0].column
+        key = node.keys[0]
+        before = text[text.rfind("\n", 0, key.start) + 1 : key.start].rstrip()
+        node.line, node.column = key.line, key.column
+        if before.endswith("?"):  # an explicit key: the entry starts at its `?`
+            node.column = len(before) - 1
         return
     dash = text.rfind("-", node.start, node.items[0].start)
     node.line = text.count("\n", 0, dash)

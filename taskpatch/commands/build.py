@@ -14,10 +14,9 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..document import Document
-from ..errors import InputOutputError, SelectorError, TaskpatchError
+from ..errors import InputOutputError, InternalError, SelectorError, TaskpatchError
 from ..files import TARGETS_FILE_NAME as FILE_NAME
 from ..files import read_text, write_atomic
-from ..verify import VerificationError
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_CHANGED,
@@ -64,7 +63,7 @@ def _generate_or_error(target: Target, verify: bool) -> tuple[str, str | None, b
     try:
         return generate(target, verify), None, False
     except TaskpatchError as exc:
-        return "", str(exc), isinstance(exc, VerificationError)
+        return "", str(exc), isinstance(exc, InternalError)
 
 
 def _pick(names: list[str], given: str | None) -> tuple[str, list[str]]:

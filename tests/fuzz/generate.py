@@ -382,7 +382,7 @@ class Writer:
             prefix = first_prefix if n == 0 and first_prefix is not None else " " * indent
             if n > 0:
                 self.comment(indent, path)
-            if self.template and prefix.strip() == "" and key != "name" and self.rng.random() < 0.2:
+            if self.template and prefix.strip() == "" and key not in ("name", "<<") and self.rng.random() < 0.2:
                 self.branches(key, value, indent, path)
                 continue
             self.entry(prefix + self.key(key), value, indent, path + (key,))

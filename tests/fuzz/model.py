@@ -247,7 +247,8 @@ class Model:
                 if given == value:
                     return
                 raise Refused("args string already has the flag")
-        resource["args"] = f"{text} {flag} {render.shell_word(value)}"
+        body = text.rstrip("\n")  # the flags join the last line, before any final line breaks
+        resource["args"] = f"{body} {flag} {render.shell_word(value)}{text[len(body):]}"
 
     def render(self, style: str = "task") -> None:
         for resource in self.select(None):
@@ -265,8 +266,10 @@ class Model:
                     command += _plain(render.argv_items(args, style))
                 elif isinstance(command, dict):
                     raise Refused("command is a mapping")
+                elif not isinstance(command, str):
+                    raise Unmodelled(f"command {command!r} as written")
                 else:
-                    text = command if isinstance(command, str) else str(command)
+                    text = command
                     suffix = " " + render.command_text(args, style)
                     body = text.rstrip("\n")
                     resource["command"] = _plain(body + suffix + text[len(body):])
