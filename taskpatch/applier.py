@@ -255,8 +255,9 @@ class Applier:
         if key is not None:
             self.colon_end(key, node)  # an explicit `? key` with no `:` has no place for a value
         if node.start == node.end and text[node.start - 1 : node.start] in (":", "-"):
-            # A null written as nothing (`key:`, a bare `-`): not glued on.
-            self.edits.append((node.start, node.end, " " + new, 0))
+            # A null written as nothing (`key:`, a bare `-`): not glued on,
+            # and before any lines inserted at the same spot (the end of a file).
+            self.edits.append((node.start, node.end, " " + new, math.inf))
             return
         if key is None or not isinstance(node, (Mapping, Sequence)) or node.flow:
             self.edits.append((node.start, node.end, new, 0))
@@ -329,7 +330,8 @@ class Applier:
             return
         col = key_col + (step if isinstance(value, dict) else seq_indent)
         cut = self.colon_end(key, node)
-        self.edits.append((cut, node.end, "", 0))
+        # `key: []# c`: the comment, glued to the old value, needs a space before it
+        self.edits.append((cut, node.end, " " if self.text[node.end : node.end + 1] == "#" else "", 0))
         pos = self.index.line_end(node.end)
         self.edits.append((pos, pos, w.lines_at(pos, w.block_lines(value, col)), col))
 
@@ -385,7 +387,6 @@ class Applier:
                 covered = n
                 continue
             covered = nxt
-            after = index.line_end(node.values[nxt - 1].end)
             template = index.template
             if template is not None and template.touches_markup(value.end, node.keys[nxt].start):
                 # Template directives on the way can't move: the item's
@@ -394,8 +395,12 @@ class Applier:
                 self.edits.append((dash + 1, index.line_end(node.values[nxt - 1].end) - len(index.newline), "", 0))
                 continue
             source = index.source
-            comments = [ln for ln in source[after : index.line_start(node.keys[nxt].start)].splitlines(keepends=True)
-                        if ln.lstrip().startswith("#") or not ln.strip()]  # comment and blank lines
+            comments, at = [], index.line_end(value.end)
+            inside = [(node.keys[j].start, node.values[j].end) for j in range(i + 1, nxt)]  # deleted with it
+            for line in source[at : index.line_start(node.keys[nxt].start)].splitlines(keepends=True):
+                if (line.lstrip().startswith("#") or not line.strip()) and not any(a <= at <= b for a, b in inside):
+                    comments.append(line)  # comment and blank lines
+                at += len(line)
             if comments:
                 self.edits.append((start, start, "".join(comments), 0))
             self.edits.append((self.entry_start(key), self.entry_start(node.keys[nxt]), "", 0))

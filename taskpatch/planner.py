@@ -24,7 +24,6 @@ from .scalars import (
     NON_NEGATIVE_INT,
     AppendedScalar,
     BigInt,
-    InPlaceScalar,
     NewScalar,
     core_resolve,
     from_python,
@@ -878,10 +877,11 @@ class Planner:
                 return render.Verbatim(self.real_value(node))
             return scalar_value(node.value, node.style, node.tag)
         if isinstance(node, NewScalar):
-            template = self.index.template
-            if (template is not None and isinstance(node, InPlaceScalar) and isinstance(node.base, Scalar)
-                    and template.touches_markup(node.base.start, node.base.end)):
-                return render.Verbatim(node.value)  # a value of the file, with its markup, edited
+            if self.index.template is not None and isinstance(node.value, str) and "{{" in node.value:
+                from .template import has_markup
+
+                if has_markup(node.value):  # a value with its markup, edited: its words are the template's
+                    return render.Verbatim(node.value)
             return node.value
         if isinstance(node, Sequence):
             self._same_in_every_branch(node)

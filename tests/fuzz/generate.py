@@ -120,9 +120,9 @@ def quoted(rng: random.Random, text: str) -> str:
     return re.sub("[\u2028\u2029\x85\ufeff]", lambda m: f"\\u{ord(m.group()):04x}", body)
 
 
-def string_scalar(rng: random.Random, text: str, flow: bool, allow_block: bool = True) -> GScalar:
+def string_scalar(rng: random.Random, text: str, flow: bool) -> GScalar:
     roll = rng.random()
-    if allow_block and not flow and roll < 0.15 and _block_ok(text):
+    if not flow and roll < 0.15 and _block_ok(text):
         return _block_scalar(rng, text)
     if plain_ok(text, flow) and roll < 0.75:
         return GScalar(text)
@@ -382,7 +382,7 @@ class Writer:
             prefix = first_prefix if n == 0 and first_prefix is not None else " " * indent
             if n > 0:
                 self.comment(indent, path)
-            if self.template and prefix.strip() == "" and key not in ("name", "<<") and self.rng.random() < 0.2:
+            if self.template and prefix.strip() == "" and key not in ("name", "<<", "containers") and self.rng.random() < 0.2:
                 self.branches(key, value, indent, path)
                 continue
             self.entry(prefix + self.key(key), value, indent, path + (key,))
@@ -429,6 +429,11 @@ class Writer:
             return
         if kind == "scalar":
             node = scalar(rng, body)
+            if self.template and node.block is not None and node.text.endswith("+"):
+                # A kept block scalar's trailing blank lines take in the spaces
+                # Go's template leaves where directives were: its value then
+                # depends on markup around it, which no edit can keep.
+                node = GScalar(quoted(rng, body))
             if node.block is None and not anchor and not head.lstrip().startswith("-") and rng.random() < 0.04:
                 # an explicit key: `? key` and `: value` on lines of their own
                 pad = " " * (len(head) - len(head.lstrip()))

@@ -160,7 +160,7 @@ class Model:
             raise Refused(f"no resource matches {selector}")
         if not glob:
             for group in self.groups:
-                if sum(1 for r in group if str(r.get("name", "")) == selector) > 1:
+                if sum(1 for r in group if isinstance(r, dict) and str(r.get("name", "")) == selector) > 1:
                     raise Refused(f"two resources are named {selector}")
         return chosen
 

@@ -22,6 +22,7 @@ import io
 import math
 import os
 import random
+import re
 import tempfile
 import traceback
 from collections import Counter
@@ -46,6 +47,7 @@ PARSERS = {"env": parse_env, "set": parse_override, "unset": parse_override, "ar
 FLAGS = {"env": "-e", "set": "-s", "unset": "-s", "args": "-a"}
 LONG_FLAGS = {"env": "--env", "set": "--set", "unset": "--set", "args": "--args"}
 Groups = list[tuple[tuple[Any, ...], list[dict]]]
+_CHOMPED = re.compile(r"([:-] (?:&\S+ )?[|>])(-)(\s*(?:#.*)?)$")
 
 
 @dataclass
@@ -215,6 +217,10 @@ def check_locality(config: Config, source: str, output: str, touched: list[tuple
     tags += [((), False)] * (len(old_lines) - len(tags))
     kept = Counter(new_lines)
     kept.update(_undashed(line) for line in new_lines if line.lstrip(" ").startswith("- "))
+    # A block scalar that ended the file may switch to `-` chomping (so lines
+    # added after it leave its value alone): its header line is unchanged.
+    kept.update(_CHOMPED.sub(r"\1\3", line) for line in new_lines if _CHOMPED.search(line))
+    kept.update(_CHOMPED.sub(r"\1+\3", line) for line in new_lines if _CHOMPED.search(line))
     may_change = Counter(line for line, (path, content) in zip(old_lines, tags)
                          if line_may_change(path, content, touched))
     for text, count in Counter(old_lines).items():
@@ -437,7 +443,7 @@ def _rendered_groups(source: str, values: dict[str, Any], layout: str) -> Groups
 def _parses(text: str) -> bool:
     """Is ``text`` YAML to the C parser (events), whatever its data?"""
     try:
-        for _ in YAML(typ="safe", pure=False).parse(text):
+        for _ in YAML(typ="safe", pure=False).parse(text.lstrip("\ufeff")):  # as taskpatch, BOMs aside
             pass
     except Exception:  # noqa: BLE001
         return False
