@@ -161,8 +161,11 @@ class Writer:
         None when block style cannot hold ``value`` exactly (then it is quoted)."""
         text = self.index.text
         at_eof = "\n" not in text[old.end :]
+        lines = value.split("\n")
+        # Trailing spaces in a block are the value's, but editors and template
+        # trim markers (`{{-`) take them: such a value is quoted instead.
         if (not value.strip("\n") or _NOT_IN_BLOCK.search(value) or value.startswith(" ")
-                or any(line.isspace() for line in value.split("\n")) or (at_eof and value.endswith("\n"))):
+                or any(line != line.rstrip(" ") for line in lines) or (at_eof and value.endswith("\n"))):
             return None
         header_end = self.index.line_end(old.start)
         body = text[header_end : old.end]
@@ -519,6 +522,11 @@ class Applier:
             return edit
         if source[end - 1 : end] == "\n":  # a removal of whole lines stays one
             stretched = self.index.line_end(stretched)
+        if any(end <= s < stretched for s, _, _, _ in self.edits):
+            line = source.count("\n", 0, end)
+            raise ValueTypeError(
+                "this edit would remove a template block that another edit writes into; edit the template by hand "
+                "here", line=line + 1, column=end - source.rfind("\n", 0, end))
         return start, stretched, new, depth
 
     def keep_block_scalar_at_end(self) -> None:

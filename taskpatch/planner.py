@@ -766,7 +766,8 @@ class Planner:
         keys = ("args", key)
         empty_string = (isinstance(args, Scalar) and args.value == "" and args.style is not None) or (
             isinstance(args, NewScalar) and args.value == "")  # '' in the file, or set so by an earlier spec
-        if args is MISSING or _is_null(args) or _is_empty_flow(args) or empty_string:
+        empty_new = isinstance(args, (dict, list)) and not args  # emptied by an earlier spec
+        if args is MISSING or _is_null(args) or _is_empty_flow(args) or empty_string or empty_new:
             if resource.container or self._list_command(resource, args_slot, spec):
                 # A Kubernetes-style container (found by --resources, or with a
                 # list command) needs args as a list of strings; a mapping is invalid.
