@@ -121,6 +121,12 @@ class ValueTypeError(TaskpatchError):
     kind = "type error"
 
 
+class SetupError(TaskpatchError):
+    """taskpatch cannot run here as installed (a missing C parser)."""
+
+    kind = "setup error"
+
+
 class InternalError(TaskpatchError):
     """A bug in taskpatch, caught before anything was written: the CLI
     reports it in one line and exits 3."""

@@ -845,6 +845,8 @@ class Planner:
         was; a quoted string ending in a line break or a tagged one is
         rewritten whole, which markup in it would not survive."""
         full = render.appended(text, suffix)
+        if isinstance(node, AppendedScalar) and full == node.value + suffix:  # a second append to one scalar
+            return AppendedScalar(full, None, node.base, node.suffix + suffix)
         if not isinstance(node, Scalar):
             return NewScalar(full)
         if node.tag is None and (node.style in ("|", ">") or full.endswith(suffix)):

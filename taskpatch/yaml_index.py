@@ -28,14 +28,14 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 
-from .errors import YamlSyntaxError
+from .errors import SetupError, YamlSyntaxError
 
 if TYPE_CHECKING:
     from .template import TemplateInfo
 
 try:  # the C parser is an order of magnitude faster than the pure one
     from _ruamel_yaml import CParser as _CParser
-except ImportError:  # pragma: no cover - exercised where clib has no wheel
+except ImportError:  # where clib has no wheel (PyPy) or a broken install: refused in _parse_events
     _CParser = None
 
 BOM = "\ufeff"
@@ -255,25 +255,26 @@ class YamlIndex:
 
 
 def _parse_events(text: str) -> Iterator:
-    if _CParser is not None:
-        get = _CParser(text).get_event
-        while True:  # get_event returns None at the end: one C call per event, not two
-            event = get()
-            if event is None:
-                return
-            yield event
-    else:  # pragma: no cover
-        from ruamel.yaml import YAML
-
-        yield from YAML(typ="safe", pure=True).parse(text)
+    if _CParser is None:
+        # The pure-Python parser's marks differ from libyaml's (where flow and
+        # block nodes end), and every splice is built on those marks: rather
+        # than write from positions no test has checked, refuse.
+        raise SetupError("taskpatch needs ruamel.yaml's C parser (the ruamel.yaml.clib package) for exact "
+                         "positions, and it is not installed or does not load here: pip install ruamel.yaml.clib "
+                         "(it has wheels for CPython; PyPy is not supported)")
+    get = _CParser(text).get_event
+    while True:  # get_event returns None at the end: one C call per event, not two
+        event = get()
+        if event is None:
+            return
+        yield event
 
 
 def yaml_syntax_error(exc: YAMLError, file: str | None, text: str) -> YamlSyntaxError:
     """A ruamel.yaml error as one positioned line."""
     if isinstance(exc, ReaderError):  # a character YAML forbids, at an offset in ``text``
         at = exc.position
-        if _CParser is not None:  # libyaml counts UTF-8 bytes, not characters
-            at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))
+        at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))  # libyaml counts UTF-8 bytes
         return YamlSyntaxError(f"character #x{exc.character:04x} is not allowed in YAML: {exc.reason}", file=file,
                                line=text.count("\n", 0, at) + 1, column=at - text.rfind("\n", 0, at))
     if not isinstance(exc, MarkedYAMLError):

@@ -215,3 +215,18 @@ def test_a_key_added_inside_one_branch_warns() -> None:
                            "  {{- else }}\n  resources: {}\n  {{- end }}\n")
     both.apply_resource_overrides(["w.resources.requests.cpu=1"])
     assert both.warnings == [] and both.text.count("requests") == 2
+
+
+def test_without_the_c_parser_taskpatch_refuses_clearly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                         capfd: pytest.CaptureFixture[str]) -> None:
+    """The pure-Python parser's marks differ from libyaml's; rather than
+    splice from them, taskpatch says what to install (exit 2, one line)."""
+    from taskpatch import yaml_index
+
+    monkeypatch.setattr(yaml_index, "_CParser", None)
+    path = tmp_path / "task.yaml"
+    path.write_text(TASK)
+    assert main(["apply", str(path), "-s", "w.replicas=2", "-i"]) == 2
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and "setup error: taskpatch needs ruamel.yaml's C parser" in err
+    assert "pip install ruamel.yaml.clib" in err and path.read_text() == TASK
