@@ -329,31 +329,26 @@ class Planner:
         alias elsewhere still uses (it would be left dangling), or that lies
         inside a shared anchor."""
         self.check_unshared(node)
-        found = self.index.used_elsewhere(node) if isinstance(node, (Scalar, Mapping, Sequence)) else None
-        if found is not None:
-            anchored, users = found
-            where = ", ".join(str(u.line + 1) for u in users)
-            raise PathError(
-                f"this value defines &{anchored.anchor} (line {self.index.line_of(anchored.start) + 1}), which "
-                f"*{anchored.anchor} uses at line {where}; replacing or deleting it would leave that alias "
-                "dangling, so move the anchor or replace the alias first",
-                file=self.file, line=node.line + 1, column=node.column + 1,
-            )
+        if isinstance(node, (Scalar, Mapping, Sequence)):
+            self._refuse_anchor(node, self.index.used_elsewhere(node),
+                                "this value defines &{anchor} (line {line}), which *{anchor} uses at line {users}; "
+                                "replacing or deleting it would leave that alias dangling, so move the anchor or "
+                                "replace the alias first")
 
     def check_unshared(self, node: Any) -> None:
         """Refuse to change a node that an alias elsewhere shares."""
-        if not isinstance(node, (Scalar, Mapping, Sequence)):
-            return
-        found = self.index.sharing(node)
+        if isinstance(node, (Scalar, Mapping, Sequence)):
+            self._refuse_anchor(node, self.index.sharing(node),
+                                "this is inside &{anchor} (line {line}), which *{anchor} also uses (line {users}); "
+                                "changing it would change every user, so edit the anchor's definition itself or "
+                                "give this resource its own copy")
+
+    def _refuse_anchor(self, node: Node, found: tuple[Node, list[Node]] | None, message: str) -> None:
         if found is not None:
             anchored, users = found
-            where = ", ".join(str(u.line + 1) for u in users)
-            raise PathError(
-                f"this is inside &{anchored.anchor} (line {self.index.line_of(anchored.start) + 1}), which *{anchored.anchor} also uses "
-                f"(line {where}); changing it would change every user, so edit the anchor's definition itself "
-                "or give this resource its own copy",
-                file=self.file, line=node.line + 1, column=node.column + 1,
-            )
+            raise PathError(message.format(anchor=anchored.anchor, line=self.index.line_of(anchored.start) + 1,
+                                           users=", ".join(str(u.line + 1) for u in users)),
+                            file=self.file, line=node.line + 1, column=node.column + 1)
 
     def slots(self, container: Any, key: str) -> list[_Slot]:
         """The slots of ``key`` in ``container``: one per {{ if }}/{{ else }}
