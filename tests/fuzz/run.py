@@ -326,7 +326,7 @@ class Case:
             check_refusal(source, self.argv())
             return Outcome(self.seed, "bad input", checks=["cli refusal"])
         groups = resource_groups(documents, self.layout)
-        names = sorted({str(r.get("name")) for _, rs in groups for r in rs if isinstance(r, dict)})
+        names: list[str] = sorted({str(r.get("name")) for _, rs in groups for r in rs if isinstance(r, dict)})
         self.spec_texts = gen_specs(self.rng, names or ["w"])
         self.render = self.rng.random() < 0.2
         try:
@@ -386,7 +386,38 @@ class Case:
             if code != 0 or after != output:
                 raise Failed(f"CLI -i: exit {code}, stderr {err!r}, file {after!r}")
             checks.append("cli")
+        if self.seed % 3 == 0:
+            self.check_variants(names)
+            checks.append("variants")
         return Outcome(self.seed, "patched", checks=checks)
+
+    def check_variants(self, names: list[str]) -> None:
+        """The variants fast path gives what apply gives for each point of a
+        grid, or refuses where apply refuses."""
+        selector = self.rng.choice(names + ["*"])
+        values = [self.rng.choice(["1", "0.5", "yes", "'007'", "a b", "x:y", "?", "", "1e3", "#c"]) for _ in range(3)]
+        key = f"{selector}.{self.rng.choice(['lr', 'batch'])}"
+        grid = [f"{key}=" + ",".join(values)]  # (no value holds a comma)
+        try:
+            fast: list[str] | None = [text for _, text in taskpatch.variants(self.source, grid=grid, **self.options)]
+        except VerificationError as exc:
+            raise Failed(f"variants {grid}: verification refused: {exc}") from None
+        except taskpatch.TaskpatchError:
+            fast = None
+        slow: list[str] | None = []
+        for value in values:
+            try:
+                slow.append(self.patch_args(f"{key}={value}"))  # type: ignore[union-attr]
+            except taskpatch.TaskpatchError:
+                slow = None
+                break
+        if fast != slow:
+            raise Failed(f"variants {grid} differ from apply: {fast!r} vs {slow!r}")
+
+    def patch_args(self, spec: str) -> str:
+        document = taskpatch.loads(self.source, **self.options)
+        document.apply([parse_args(spec)])
+        return document.text
 
     def check_meaning(self, documents: list[Any], expected: list[Any]) -> None:
         assert self.output is not None
