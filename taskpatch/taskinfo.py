@@ -17,7 +17,7 @@ import os
 import re
 from typing import Any, Mapping
 
-from .errors import InputOutputError, ValueTypeError
+from .errors import InputOutputError, InternalError, ValueTypeError
 from .files import open_for_update, read_text, write_atomic
 from .scalars import BigInt, decimal_int
 from .yaml_index import MAX_DEPTH
@@ -115,5 +115,14 @@ def update_task_info(data: Mapping[str, Any], path: str) -> dict[str, Any]:
     """
     with open_for_update(path, missing_ok=True) as snapshot:
         merged = {**_parse(snapshot.text, path), **dict(data)}
-        write_atomic(path, _dumps(merged) + "\n", expect=snapshot, make_folders=True)
+        text = _dumps(merged) + "\n"
+        # Read back before writing, as every other write does: the text must
+        # parse to what it was made from (it dumps to itself again).
+        try:
+            same = _dumps(_parse(text, path)) + "\n" == text
+        except (InputOutputError, ValueTypeError):
+            same = False
+        if not same:
+            raise InternalError("the task info would not read back as written", file=path)
+        write_atomic(path, text, expect=snapshot, make_folders=True)
     return merged

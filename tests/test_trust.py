@@ -230,3 +230,15 @@ def test_without_the_c_parser_taskpatch_refuses_clearly(monkeypatch: pytest.Monk
     err = capfd.readouterr().err
     assert err.count("\n") == 1 and "setup error: taskpatch needs ruamel.yaml's C parser" in err
     assert "pip install ruamel.yaml.clib" in err and path.read_text() == TASK
+
+
+def test_info_set_reads_its_json_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                      capfd: pytest.CaptureFixture[str]) -> None:
+    from taskpatch import taskinfo
+
+    path = tmp_path / "info.json"
+    path.write_text('{"model_path": "/m/1"}\n')
+    monkeypatch.setattr(taskinfo, "_dumps", lambda value, indent="": '{"model_path": ')  # a writer with a bug
+    assert main(["info", "set", str(path), "model_path=/m/2"]) == 3
+    assert "internal error: the task info would not read back as written" in capfd.readouterr().err
+    assert path.read_text() == '{"model_path": "/m/1"}\n'
