@@ -25,7 +25,7 @@ from .scalars import (
     double_quoted,
     render_string,
 )
-from .yaml_index import Mapping, Node, Scalar, Sequence, YamlIndex
+from .yaml_index import Mapping, Node, Scalar, Sequence, YamlIndex, position
 
 # What a block scalar cannot hold as written: characters YAML escapes or
 # treats as line breaks, tabs and carriage returns.
@@ -188,7 +188,6 @@ class Applier:
         self.w = Writer(index)
         self.edits: list[Edit] = []
         self.emptied: list[tuple[Mapping | Sequence, str]] = []  # collections whose every entry goes
-        self.parents: dict[int, tuple[Node, Node | None]] = {}  # id(node) -> (its parent, its key), when asked
 
     def after_branches(self, pos: int, node: Node) -> int:
         """In a template, new lines after a collection that ends inside an
@@ -343,7 +342,7 @@ class Applier:
         keeping its anchor and tag, where its key (if any) can hold it."""
         props = self.index.properties(node)
         new = f"{props} {empty}" if props else empty
-        parent = self.parents.get(id(node))
+        parent = self.index.parents().get(id(node))
         if parent is None or parent[1] is None:
             self.edits.append((node.start, node.end, new, 0))
         else:
@@ -410,7 +409,8 @@ class Applier:
 
     def flow_mapping(self, node: Mapping, deleted: set[int], inserts: list) -> None:
         w = self.w
-        if self.text[self.index.content_start(node) : node.end][:1] != "{" or not self.text[:node.end].endswith("}"):
+        opener = self.index.content_start(node)
+        if self.text[opener : opener + 1] != "{" or self.text[node.end - 1 : node.end] != "}":
             # `[a: 1, ? b]`: a single pair inside a flow sequence, no braces to hold more
             raise ValueTypeError("this is a single-pair mapping inside a flow sequence (no braces), which cannot "
                                  "take more entries or lose one; write it as {key: value} first",
@@ -480,10 +480,8 @@ class Applier:
                 self.mapping(change)
             else:
                 self.sequence(change)
-        if self.emptied:
-            self.parents = self.index.parents()
-            for node, empty in self.emptied:
-                self.empty_collection(node, empty)
+        for node, empty in self.emptied:
+            self.empty_collection(node, empty)
         if self.index.template is not None:
             self.edits = [self.whole_markup(edit) for edit in self.edits]
         self.keep_block_scalar_at_end()
@@ -514,19 +512,19 @@ class Applier:
         source = self.index.source
         stretched = self.index.template.balanced_end(start, end, source)  # type: ignore[union-attr]
         if stretched is None:
-            line = source.count("\n", 0, start)
+            line, column = position(source, start)
             raise ValueTypeError(
                 "this edit would remove part of a template {{ if }}/{{ else }}/{{ end }} block and leave the rest; "
-                "edit the template by hand here", line=line + 1, column=start - source.rfind("\n", 0, start))
+                "edit the template by hand here", line=line, column=column)
         if stretched == end:
             return edit
         if source[end - 1 : end] == "\n":  # a removal of whole lines stays one
             stretched = self.index.line_end(stretched)
         if any(end <= s < stretched for s, _, _, _ in self.edits):
-            line = source.count("\n", 0, end)
+            line, column = position(source, end)
             raise ValueTypeError(
                 "this edit would remove a template block that another edit writes into; edit the template by hand "
-                "here", line=line + 1, column=end - source.rfind("\n", 0, end))
+                "here", line=line, column=column)
         return start, stretched, new, depth
 
     def keep_block_scalar_at_end(self) -> None:

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from .errors import InputOutputError, InternalError, ValueTypeError
 from .files import open_for_update, read_text, write_atomic
 from .scalars import BigInt, decimal_int
-from .yaml_index import MAX_DEPTH
+from .yaml_index import MAX_DEPTH, position
 
 # What the pre-scan needs of JSON: strings (skipped whole), brackets, and the
 # constants Python accepts but JSON does not have.
@@ -63,8 +63,8 @@ def _scan(text: str, path: str) -> None:
         at = token.start()
         problem = (f"nested more than {MAX_DEPTH} levels deep" if opens
                    else f"not JSON: {kind} (JSON has no NaN or infinity)")
-        raise InputOutputError(problem, file=path, line=text.count("\n", 0, at) + 1,
-                               column=at - text.rfind("\n", 0, at))
+        line, column = position(text, at)
+        raise InputOutputError(problem, file=path, line=line, column=column)
 
 
 def read_task_info(path: str) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from typing import Any
 from .errors import InternalError, TaskpatchError
 from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
 from .scalars import InPlaceScalar, NewScalar, scalar_value
-from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex, build_index
+from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex, build_index, position
 
 # What masking leaves where an action was: underscores inline, `#~~~` for a
 # line of directives (see template.mask).
@@ -122,11 +122,7 @@ class _Checker:
             raise self.fail(actual, "a scalar", _kind(actual))
         assert isinstance(actual, Scalar)
         if expected.__class__ is Scalar:
-            if expected.value == actual.value and expected.style == actual.style and expected.tag == actual.tag:
-                want: Any = None
-                got: Any = None
-            else:
-                want, got = self.old_datum(expected, self.old), self.old_datum(actual, self.new)
+            want, got = self.old_datum(expected, self.old), self.old_datum(actual, self.new)
             if expected.anchor != actual.anchor:
                 raise self.fail(actual, f"anchor {expected.anchor!r}", f"anchor {actual.anchor!r}")
         else:
@@ -243,20 +239,19 @@ class _Checker:
                 kept.append(source[start:end])
         written = "\n".join(self.new_strings())
         new_source = self.new.source
-        position = 0
+        matched = 0
         for start, end in find_actions(new_source):
             action = new_source[start:end]
-            if position < len(kept) and action == kept[position]:
-                position += 1
+            if matched < len(kept) and action == kept[matched]:
+                matched += 1
             elif action not in written:
-                line = new_source.count("\n", 0, start)
-                column = start - (new_source.rfind("\n", 0, start) + 1)
+                line, column = position(new_source, start)
                 raise VerificationError(
-                    f"the patched text would read back differently at {line + 1}:{column + 1} "
-                    f"(template markup {_short(action)} appeared)", file=self.file, line=line + 1, column=column + 1)
-        if position < len(kept):
+                    f"the patched text would read back differently at {line}:{column} "
+                    f"(template markup {_short(action)} appeared)", file=self.file, line=line, column=column)
+        if matched < len(kept):
             raise VerificationError(f"the patched text would read back differently (template markup "
-                                    f"{_short(kept[position])} was lost)", file=self.file)
+                                    f"{_short(kept[matched])} was lost)", file=self.file)
 
     def replaced_spans(self) -> list[tuple[int, int]]:
         spans = [self.emptied_span(c.node) for c in self.map_changes.values()

@@ -43,6 +43,11 @@ _LONE_CR = re.compile(r"\r(?!\n)")
 _PROPERTIES = re.compile(r"(?:[&!]\S*\s+)*")  # a node's `&anchor` and `!tag`, and the space after them
 
 
+def position(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of ``offset`` in ``text``, for messages."""
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
 def split_bom(text: str) -> tuple[str, str]:
     """The leading byte-order marks and the rest. All of them are kept aside:
     the C reader skips one without counting it, which would shift every
@@ -275,8 +280,9 @@ def yaml_syntax_error(exc: YAMLError, file: str | None, text: str) -> YamlSyntax
     if isinstance(exc, ReaderError):  # a character YAML forbids, at an offset in ``text``
         at = exc.position
         at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))  # libyaml counts UTF-8 bytes
+        line, column = position(text, at)
         return YamlSyntaxError(f"character #x{exc.character:04x} is not allowed in YAML: {exc.reason}", file=file,
-                               line=text.count("\n", 0, at) + 1, column=at - text.rfind("\n", 0, at))
+                               line=line, column=column)
     if not isinstance(exc, MarkedYAMLError):
         return YamlSyntaxError(str(exc).splitlines()[0], file=file)
     mark = exc.problem_mark or exc.context_mark
@@ -328,11 +334,11 @@ def _check_text(text: str, file: str | None) -> None:
     if "\r" in text:
         lone = _LONE_CR.search(text)
         if lone is not None:
-            line = text.count("\n", 0, lone.start())
+            line, column = position(text, lone.start())
             raise YamlSyntaxError(
                 "a carriage return without a line feed (old Mac line endings); taskpatch keeps LF and CRLF "
                 "files as they are, but cannot edit CR-only ones: convert the file first",
-                file=file, line=line + 1, column=lone.start() - (text.rfind("\n", 0, lone.start()) + 1) + 1)
+                file=file, line=line, column=column)
 
 
 def _unique_keys(mapping: Mapping, source: str, info: TemplateInfo | None, file: str | None) -> None:
