@@ -91,9 +91,10 @@ class Document:
             if not plan.is_noop:
                 index = self.index()
                 new_body = apply_plan(index, plan)
-                new_index = verify_text(index, plan, new_body, self.path) if self.verify else None
+                if self.verify:
+                    verify_text(index, plan, new_body, self.path)
                 if new_body != self._body:
-                    self._body, self._index = new_body, new_index
+                    self._body, self._index = new_body, None  # indexed again only if used again
             # The changes point into the old index; dropping them here frees it
             # while the collector is paused, instead of leaving hundreds of
             # thousands of young objects for its next pass (30 ms on 600 KB).
@@ -128,10 +129,9 @@ class Document:
                                      column=alias.column + 1) from None
         for alias in sorted(aliases, key=lambda a: a.start, reverse=True):
             body = body[: alias.start] + writer.flow(copies[id(alias)]) + body[alias.end :]
-        new_index = None
         if self.verify:  # the copies, read back, are the anchored values where the aliases were
-            new_index = verify_text(index, Plan((), replacements(index, aliases, copies)), body, self.path)
-        self._body, self._index = body, new_index
+            verify_text(index, Plan((), replacements(index, aliases, copies)), body, self.path)
+        self._body, self._index = body, None
 
     # -- the mlboardclient-shaped API -----------------------------------------------
     def apply_env(self, envs: Iterable[str]) -> Plan:

@@ -66,9 +66,8 @@ def serve(text: str, *, serving: str, task: str, build: str | None = None,
                        if isinstance(n, Scalar)]
             expanded = {id(n): InPlaceScalar(_REFERENCE.sub(lambda m: _substitute(m, variables), n.value), None, n)
                         for n in scalars}
-            index = verify_text(index, Plan((), replacements(index, scalars, expanded)), source, path)
-        else:
-            index = build_index(source, path, template)
+            verify_text(index, Plan((), replacements(index, scalars, expanded)), source, path)
+        index = build_index(source, path, template)
         entry = _pick(_mlapp(index, path), "serving", serving, path)
     entry_text = _entry_text(index, entry)
     if verify:  # the cut-out entry reads as the entry did in the project file

@@ -7,8 +7,10 @@ Two independent accounts of the result are compared:
   tree level (a mapping loses its deleted keys, gains its inserted ones, a
   replaced value becomes the plan's new value...). This reads only the index
   and the plan, never the text the applier produced;
-- the *actual* data: the patched text, parsed again by the C parser into a
-  fresh index.
+- the *actual* data: the patched text, parsed again by the C parser. Its
+  events are matched against the expected tree as they arrive, without
+  building a second index: that would double the memory and cost more
+  than the parse itself.
 
 They must agree node for node: the same structure, the same values (typed as
 YAML reads them, so ``'1'`` is not ``1``), tags, anchors and aliases. Styles,
@@ -27,12 +29,41 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import InternalError, TaskpatchError
 from .plan import DELETE, INSERT, REPLACE, MappingChange, Plan, SequenceChange
 from .scalars import InPlaceScalar, NewScalar, scalar_value
-from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex, build_index, position
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+
+from .yaml_index import (
+    Alias,
+    Mapping,
+    Node,
+    Scalar,
+    Sequence,
+    YamlIndex,
+    build_index,
+    check_text,
+    event_reader,
+    position,
+    scalar_node,
+    yaml_syntax_error,
+)
+
+if TYPE_CHECKING:
+    from .template import TemplateInfo
 
 # What masking leaves where an action was: underscores inline, `#~~~` for a
 # line of directives (see template.mask).
@@ -72,10 +103,21 @@ def _same(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
+class _End:
+    """Where the expected tree closes a collection: the next event must end it."""
+
+    __slots__ = ("count", "mapping")
+
+    def __init__(self, count: int, mapping: bool) -> None:
+        self.count, self.mapping = count, mapping
+
+
 class _Checker:
-    def __init__(self, old: YamlIndex, plan: Plan, new: YamlIndex, file: str | None,
+    def __init__(self, old: YamlIndex, plan: Plan, new: YamlIndex | None, file: str | None,
                  roots: list[Node | None] | None = None) -> None:
-        self.old, self.new, self.file = old, new, file
+        self.old, self.file = old, file
+        self.new = new  # a template's new index (for its markup); None for plain YAML
+        self.new_template = None if new is None else new.template
         self.roots = old.roots if roots is None else roots  # the old nodes the new documents stand for
         self.map_changes: dict[int, MappingChange] = {}
         self.seq_changes: dict[int, SequenceChange] = {}
@@ -86,21 +128,22 @@ class _Checker:
                 self.seq_changes[id(change.node)] = change
 
     # -- reporting ----------------------------------------------------------------
-    def fail(self, actual: Node | None, expected: str, read: str) -> VerificationError:
-        where = "" if actual is None else f" at {actual.line + 1}:{actual.column + 1}"
+    def fail(self, event: Any, expected: str, read: str) -> VerificationError:
+        mark = None if event is None else event.start_mark
+        where = "" if mark is None else f" at {mark.line + 1}:{mark.column + 1}"
         return VerificationError(
             f"the patched text would read back differently{where} (expected {expected}, read {read})",
             file=self.file,
-            line=None if actual is None else actual.line + 1,
-            column=None if actual is None else actual.column + 1,
+            line=None if mark is None else mark.line + 1,
+            column=None if mark is None else mark.column + 1,
         )
 
     # -- values -------------------------------------------------------------------
-    def old_datum(self, node: Scalar, index: YamlIndex) -> Any:
+    @staticmethod
+    def old_datum(node: Scalar, template: TemplateInfo | None) -> Any:
         """A parsed scalar as data: typed, with a non-core tag kept beside the
         value, and a templated string in canonical form."""
         value = scalar_value(node.value, node.style, node.tag)
-        template = index.template
         if template is not None and template.touches_markup(node.start, node.end):
             return ("template", _canonical(str(value)))
         if node.tag not in _CORE_TAGS and not node.tag.startswith("tag:yaml.org,2002:"):  # type: ignore[union-attr]
@@ -117,39 +160,43 @@ class _Checker:
         )
         return ("template", _canonical(str(data))) if templated else data
 
-    def compare_scalar(self, expected: Any, actual: Node) -> None:
-        if actual.__class__ is not Scalar:
-            raise self.fail(actual, "a scalar", _kind(actual))
-        assert isinstance(actual, Scalar)
+    def compare_scalar(self, expected: Any, event: Any, text: str) -> None:
+        if event.__class__ is not ScalarEvent:
+            raise self.fail(event, _kind(expected), _event_kind(event))
+        actual = scalar_node(event, text)
         if expected.__class__ is Scalar:
-            want, got = self.old_datum(expected, self.old), self.old_datum(actual, self.new)
+            want, got = self.old_datum(expected, self.old.template), self.old_datum(actual, self.new_template)
             if expected.anchor != actual.anchor:
-                raise self.fail(actual, f"anchor {expected.anchor!r}", f"anchor {actual.anchor!r}")
+                raise self.fail(event, f"anchor {expected.anchor!r}", f"anchor {actual.anchor!r}")
         else:
-            want, got = self.new_datum(expected), self.old_datum(actual, self.new)
+            want, got = self.new_datum(expected), self.old_datum(actual, self.new_template)
             if isinstance(want, tuple) and isinstance(got, tuple):
                 pass  # both templated: compared canonically below
             elif isinstance(got, tuple) and got[0] == "template" and isinstance(want, str):
                 want = ("template", _canonical(want))  # the new text masks markup the value brought
         if not _same(want, got):
-            raise self.fail(actual, _short(want), _short(got))
+            raise self.fail(event, _short(want), _short(got))
 
     # -- expected children ----------------------------------------------------------
-    def expected_pairs(self, node: Mapping) -> list[tuple[Any, Any]]:
+    def expected_entries(self, node: Mapping) -> tuple[list[Any], list[Any]]:
+        """The keys and the values ``node`` should read back with."""
         change = self.map_changes.get(id(node))
         if change is None:
-            return list(zip(node.keys, node.values))
+            return node.keys, node.values
         actions = {i: (kind, value) for key, kind, value in change.actions for i in change.positions(key)}
-        pairs: list[tuple[Any, Any]] = []
+        keys: list[Any] = []
+        values: list[Any] = []
         for i, (key, value) in enumerate(zip(node.keys, node.values)):
             action = actions.get(i)
-            if action is None:
-                pairs.append((key, value))
-            elif action[0] == REPLACE:
-                pairs.append((key, action[1]))
+            if action is None or action[0] == REPLACE:
+                keys.append(key)
+                values.append(value if action is None else action[1])
             # DELETE: gone
-        pairs += [(NewScalar(key), value) for key, kind, value in change.actions if kind == INSERT]
-        return pairs
+        for key, kind, value in change.actions:
+            if kind == INSERT:
+                keys.append(NewScalar(key))
+                values.append(value)
+        return keys, values
 
     def expected_items(self, node: Sequence) -> list[Any]:
         change = self.seq_changes.get(id(node))
@@ -160,64 +207,81 @@ class _Checker:
             change.appended)
 
     # -- the walk ---------------------------------------------------------------------
-    def check(self) -> None:
-        old_roots, new_roots = self.roots, self.new.roots
-        if len(old_roots) != len(new_roots):
-            raise self.fail(None, f"{len(old_roots)} documents", f"{len(new_roots)}")
-        # An explicit stack, not recursion: configs may nest deeper than
-        # Python's recursion limit. Pushed in reverse, so the first
-        # difference reported is the first in the text.
-        stack: list[tuple[Any, Any]] = [(old, new) for old, new in zip(old_roots, new_roots)][::-1]
-        while stack:
-            expected, actual = stack.pop()
-            if expected is None or actual is None:
-                if expected is not actual:
-                    raise self.fail(actual, _kind(expected), _kind(actual))
-                continue
-            cls = expected.__class__
-            if cls is Scalar and actual.__class__ is Scalar and expected.value == actual.value and (
-                    expected.style == actual.style and expected.tag == actual.tag
-                    and expected.anchor == actual.anchor):
-                continue  # an untouched scalar read back as written: the common case, checked inline
-            if cls is Scalar or isinstance(expected, NewScalar):
-                self.compare_scalar(expected, actual)
-            elif cls is Alias:
-                if actual.__class__ is not Alias or actual.anchor != expected.anchor:
-                    raise self.fail(actual, f"*{expected.anchor}", _kind(actual))
-            elif cls is Mapping or cls is dict:
-                if actual.__class__ is not Mapping:
-                    raise self.fail(actual, "a mapping", _kind(actual))
-                if cls is Mapping:
-                    self.same_properties(expected, actual)
-                    pairs = self.expected_pairs(expected)
-                else:
-                    pairs = [(NewScalar(key), value) for key, value in expected.items()]
-                if len(pairs) != len(actual.keys):
-                    raise self.fail(actual, f"{len(pairs)} entries", f"{len(actual.keys)}")
-                for (key, value), new_key, new_value in reversed(list(zip(pairs, actual.keys, actual.values))):
-                    stack.append((value, new_value))
-                    stack.append((key, new_key))
-            elif cls is Sequence or cls is list:
-                if actual.__class__ is not Sequence:
-                    raise self.fail(actual, "a sequence", _kind(actual))
-                if cls is Sequence:
-                    self.same_properties(expected, actual)
-                    items = self.expected_items(expected)
-                else:
-                    items = expected
-                if len(items) != len(actual.items):
-                    raise self.fail(actual, f"{len(items)} items", f"{len(actual.items)}")
-                stack.extend(reversed(list(zip(items, actual.items))))
-            else:  # pragma: no cover - the plan holds nothing else
-                raise self.fail(actual, _kind(expected), _kind(actual))
+    def check(self, next_event: Callable[[], Any], text: str) -> None:
+        """Match the events of the new ``text`` (``next_event`` reads them)
+        against the expected tree."""
+        next_event()  # the stream's start
+        for number, root in enumerate(self.roots):
+            event = next_event()
+            if event.__class__ is not DocumentStartEvent:
+                raise self.fail(event, f"{len(self.roots)} documents", f"{number}")
+            self.match(root, next_event, text)
+            event = next_event()
+            if event.__class__ is not DocumentEndEvent:  # pragma: no cover - libyaml always closes a document
+                raise self.fail(event, "the end of the document", _event_kind(event))
+        event = next_event()
+        if event.__class__ is not StreamEndEvent:
+            raise self.fail(event, f"{len(self.roots)} documents", "more")
         if self.old.template is not None:
             self.check_markup()
 
-    def same_properties(self, expected: Node, actual: Node) -> None:
-        if expected.anchor != actual.anchor:
-            raise self.fail(actual, f"anchor {expected.anchor!r}", f"anchor {actual.anchor!r}")
-        if expected.tag != actual.tag:
-            raise self.fail(actual, f"tag {expected.tag!r}", f"tag {actual.tag!r}")
+    def match(self, root: Node | None, next_event: Callable[[], Any], text: str) -> None:
+        """Consume the events of one document's node, checking each against
+        the expected tree. An explicit stack, not recursion: configs may nest
+        deeper than Python's recursion limit."""
+        if root is None:  # pragma: no cover - an indexed document always has a node
+            raise self.fail(next_event(), "an empty document", "a node")
+        stack: list[Any] = [root]
+        while stack:
+            expected = stack.pop()
+            event = next_event()
+            cls = expected.__class__
+            if cls is Scalar:
+                if event.__class__ is ScalarEvent and event.value == expected.value and (
+                        (event.style or None) == expected.style and event.anchor == expected.anchor
+                        and (event.ctag is None and expected.tag is None or _tag(event) == expected.tag)):
+                    continue  # an untouched scalar read back as written: the common case, checked inline
+                self.compare_scalar(expected, event, text)
+            elif cls is _End:
+                if event.__class__ is not (MappingEndEvent if expected.mapping else SequenceEndEvent):
+                    raise self.fail(event, f"{expected.count} {'entries' if expected.mapping else 'items'}", "more")
+            elif event.__class__ is MappingEndEvent or event.__class__ is SequenceEndEvent:
+                raise self.fail(event, _kind(expected), "the end of the collection (fewer entries)")
+            elif isinstance(expected, NewScalar):
+                self.compare_scalar(expected, event, text)
+            elif cls is Alias:
+                if event.__class__ is not AliasEvent or event.anchor != expected.anchor:
+                    raise self.fail(event, f"*{expected.anchor}", _event_kind(event))
+            elif cls is Mapping or cls is dict:
+                if event.__class__ is not MappingStartEvent:
+                    raise self.fail(event, "a mapping", _event_kind(event))
+                if cls is Mapping:
+                    self.same_properties(expected, event)
+                    keys, values = self.expected_entries(expected)
+                else:
+                    keys, values = [NewScalar(key) for key in expected], list(expected.values())
+                stack.append(_End(len(keys), True))
+                entries: list[Any] = [None] * (2 * len(keys))  # key, value, key, value...: pushed in one go
+                entries[::2], entries[1::2] = keys, values
+                stack.extend(reversed(entries))
+            elif cls is Sequence or cls is list:
+                if event.__class__ is not SequenceStartEvent:
+                    raise self.fail(event, "a sequence", _event_kind(event))
+                if cls is Sequence:
+                    self.same_properties(expected, event)
+                    items = self.expected_items(expected)
+                else:
+                    items = expected
+                stack.append(_End(len(items), False))
+                stack.extend(reversed(items))
+            else:  # pragma: no cover - the plan holds nothing else
+                raise self.fail(event, _kind(expected), _event_kind(event))
+
+    def same_properties(self, expected: Node, event: Any) -> None:
+        if expected.anchor != event.anchor:
+            raise self.fail(event, f"anchor {expected.anchor!r}", f"anchor {event.anchor!r}")
+        if expected.tag != _tag(event):
+            raise self.fail(event, f"tag {expected.tag!r}", f"tag {_tag(event)!r}")
 
     # -- template markup ----------------------------------------------------------------
     def check_markup(self) -> None:
@@ -238,6 +302,7 @@ class _Checker:
             if first <= start and end <= last and not any(s <= start and end <= e for s, e in removed):
                 kept.append(source[start:end])
         written = "\n".join(self.new_strings())
+        assert self.new is not None  # templates are indexed (verify_text)
         new_source = self.new.source
         matched = 0
         for start, end in find_actions(new_source):
@@ -308,23 +373,53 @@ def _kind(node: Any) -> str:
     return "a sequence"
 
 
+def _tag(event: Any) -> str | None:
+    tag = event.ctag  # the raw field: `.tag` is a property, slow at this rate
+    return None if tag is None else str(tag)
+
+
+def _event_kind(event: Any) -> str:
+    cls = event.__class__
+    if cls is ScalarEvent:
+        return _short(scalar_value(event.value, event.style or None, _tag(event)))
+    if cls is AliasEvent:
+        return f"*{event.anchor}"
+    if cls is MappingStartEvent:
+        return "a mapping"
+    if cls is SequenceStartEvent:
+        return "a sequence"
+    if cls is DocumentStartEvent:
+        return "another document"
+    return "the end of the collection"
+
+
 def verify_text(old: YamlIndex, plan: Plan, new_body: str, file: str | None,
-                roots: list[Node | None] | None = None) -> YamlIndex:
-    """Index ``new_body`` and check it against ``old`` with ``plan`` applied.
+                roots: list[Node | None] | None = None) -> None:
+    """Parse ``new_body`` and check it against ``old`` with ``plan`` applied.
 
     ``roots``: the old nodes that the new text's documents stand for (by
     default every document of ``old``; ``serve`` cuts one entry out).
-    Returns the new index (callers keep it instead of indexing again);
-    raises ``VerificationError`` when the text does not parse or reads back
+    Raises ``VerificationError`` when the text does not parse or reads back
     differently."""
+    text = new_body
     try:
-        new = build_index(new_body, file, template=old.template is not None)
-    except TaskpatchError as exc:
-        where = f" at {exc.line}:{exc.column}" if exc.line is not None else ""
-        raise VerificationError(f"the patched text would not parse{where} ({exc.message})", file=file,
-                                line=exc.line, column=exc.column) from None
-    _Checker(old, plan, new, file, roots).check()
-    return new
+        new = None
+        if old.template is not None:
+            # Masking the new text takes the index's retries (template
+            # directives inside plain scalars): index it, then match the
+            # events of its masked text. Templates are small.
+            new = build_index(new_body, file, template=True)
+            text = new.text
+        else:
+            check_text(new_body, file)
+        _Checker(old, plan, new, file, roots).check(event_reader(text), text)
+    except VerificationError:
+        raise
+    except (TaskpatchError, YAMLError) as exc:
+        error = yaml_syntax_error(exc, file, text) if isinstance(exc, YAMLError) else exc
+        where = f" at {error.line}:{error.column}" if error.line is not None else ""
+        raise VerificationError(f"the patched text would not parse{where} ({error.message})", file=file,
+                                line=error.line, column=error.column) from None
 
 
 def verify_scalar(written: str, expected: NewScalar, flow: bool, file: str | None) -> None:

@@ -14,7 +14,7 @@ points at the next token, possibly lines later).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 try:  # the C parser is an order of magnitude faster than the pure one
     from _ruamel_yaml import CParser as _CParser
-except ImportError:  # where clib has no wheel (PyPy) or a broken install: refused in _parse_events
+except ImportError:  # where clib has no wheel (PyPy) or a broken install: refused in event_reader
     _CParser = None
 
 BOM = "\ufeff"
@@ -259,7 +259,10 @@ class YamlIndex:
         return None
 
 
-def _parse_events(text: str) -> Iterator:
+def event_reader(text: str) -> Callable[[], Any]:
+    """A function returning the next parser event of ``text`` on each call,
+    and None after the last: one C call per event, with no generator between
+    (both the index and verification run this once per event)."""
     if _CParser is None:
         # The pure-Python parser's marks differ from libyaml's (where flow and
         # block nodes end), and every splice is built on those marks: rather
@@ -267,12 +270,7 @@ def _parse_events(text: str) -> Iterator:
         raise SetupError("taskpatch needs ruamel.yaml's C parser (the ruamel.yaml.clib package) for exact "
                          "positions, and it is not installed or does not load here: pip install ruamel.yaml.clib "
                          "(it has wheels for CPython; PyPy is not supported)")
-    get = _CParser(text).get_event
-    while True:  # get_event returns None at the end: one C call per event, not two
-        event = get()
-        if event is None:
-            return
-        yield event
+    return _CParser(text).get_event  # type: ignore[no-any-return]
 
 
 def yaml_syntax_error(exc: YAMLError, file: str | None, text: str) -> YamlSyntaxError:
@@ -301,7 +299,7 @@ def build_index(text: str, file: str | None = None, template: bool | None = None
 
     ``template``: treat ``{{ }}`` as Go template markup (True), never (False),
     or when the text has any (None)."""
-    _check_text(text, file)
+    check_text(text, file)
     if template or (template is None and "{{" in text):
         from .template import analyse, has_markup, mask  # only templates pay for it
 
@@ -326,7 +324,7 @@ def build_index(text: str, file: str | None = None, template: bool | None = None
     return _build(text, file)
 
 
-def _check_text(text: str, file: str | None) -> None:
+def check_text(text: str, file: str | None) -> None:
     """Refuse text whose offsets the index could not keep right."""
     if text.startswith(BOM):
         raise YamlSyntaxError("a byte-order mark the caller did not set aside (split_bom)", file=file, line=1,
@@ -389,6 +387,33 @@ def _place_content(node: Mapping | Sequence, text: str) -> None:
     node.column = dash - (text.rfind("\n", 0, dash) + 1)
 
 
+def scalar_node(ev: Any, text: str) -> Scalar:
+    """The node of a scalar event of ``text``."""
+    node = Scalar()
+    node.value = value = ev.value
+    style = ev.style or None
+    node.style = style
+    start = ev.start_mark
+    node.start = start.index
+    end = ev.end_mark.index
+    if style == "|" or style == ">":
+        while end > node.start and text[end - 1] in " \t\r\n":
+            end -= 1
+        if value.endswith("\n\n"):
+            # Kept (`|+`) blank lines are the value's own: the span reaches
+            # the start of the last, so nothing lands between them and the
+            # content.
+            for _ in range(len(value) - len(value.rstrip("\n")) - 1):
+                end = text.find("\n", end) + 1
+    node.end = end
+    node.line = start.line
+    node.column = start.column
+    node.anchor = ev.anchor
+    tag = ev.ctag  # the raw field: `.tag` is a property, slow at this rate (ruamel >= 0.17.29)
+    node.tag = None if tag is None else str(tag)
+    return node
+
+
 def _build(text: str, file: str | None, source: str | None = None, info: TemplateInfo | None = None) -> YamlIndex:
     roots: list[Node | None] = []
     stack: list[Any] = []  # open Mapping and Sequence nodes
@@ -397,32 +422,11 @@ def _build(text: str, file: str | None, source: str | None = None, info: Templat
     try:
         # The position fields are set inline per event kind rather than through
         # a helper: this loop runs once per event and is the index's hot path.
-        for ev in _parse_events(text):
+        next_event = event_reader(text)
+        while (ev := next_event()) is not None:
             cls = ev.__class__
             if cls is ScalarEvent:
-                node: Any = Scalar()  # its fields are set right here
-                node.value = ev.value
-                style = ev.style or None
-                node.style = style
-                start = ev.start_mark
-                node.start = start.index
-                end = ev.end_mark.index
-                if style == "|" or style == ">":
-                    while end > node.start and text[end - 1] in " \t\r\n":
-                        end -= 1
-                    value = ev.value
-                    if value.endswith("\n\n"):
-                        # Kept (`|+`) blank lines are the value's own: the span
-                        # reaches the start of the last, so nothing lands
-                        # between them and the content.
-                        for _ in range(len(value) - len(value.rstrip("\n")) - 1):
-                            end = text.find("\n", end) + 1
-                node.end = end
-                node.line = start.line
-                node.column = start.column
-                node.anchor = ev.anchor
-                tag = ev.ctag  # the raw field: `.tag` is a property, slow at this rate (ruamel >= 0.17.29)
-                node.tag = None if tag is None else str(tag)
+                node: Any = scalar_node(ev, text)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 node = Mapping() if cls is MappingStartEvent else Sequence()
                 start = ev.start_mark

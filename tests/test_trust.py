@@ -65,6 +65,31 @@ def test_the_message_names_the_place_and_both_values(monkeypatch: pytest.MonkeyP
     assert isinstance(caught.value, taskpatch.TaskpatchError)
 
 
+# Each row: what a buggy splicer writes instead of `replicas: 2`, and what the
+# read-back reports. Verification matches parser events against the expected
+# tree as they arrive, so every way the structure can differ has its own path.
+@pytest.mark.parametrize(("written", "message", "at"), [
+    ("resources:\n- name: w\n  image: a  # img\n  replicas: 2\n  extra: 1\n", "expected 3 entries, read more", (5, 3)),
+    ("resources:\n- name: w\n  image: a  # img\n", "expected 'replicas', read the end of the collection", (4, 1)),
+    ("resources:\n- name: w\n  image: a  # img\n  replicas: [2]\n", "expected 2, read a sequence", (4, 13)),
+    ("resources:\n- name: w\n  image: a  # img\n  replicas: 2\n- name: v\n", "expected 1 items, read more", (5, 3)),
+    ("resources:\n- name: w\n  image: a  # img\n  replicas: 2\n---\nx: 1\n", "expected 1 documents, read more",
+     (5, 1)),
+    ("resources: {}\n", "expected a sequence, read a mapping", (1, 12)),
+    ("resources:\n- name: w\n  image: &i a  # img\n  replicas: 2\n", "expected anchor None, read anchor 'i'", (3, 10)),
+    ("resources:\n- name: w\n  image: !t a  # img\n  replicas: 2\n", "read ('tag', '!t', 'a')", (3, 10)),
+    ("resources:\n- name: w\n  image: a  # img\n  replicas: '2'\n", "expected 2, read '2'", (4, 13)),
+    ("resources:\n- name: w\n  image: a  # img\n  replicas: 2\n  - x\n", "would not parse at 5:3", (5, 3)),
+])
+def test_every_kind_of_difference_is_caught(monkeypatch: pytest.MonkeyPatch, written: str, message: str,
+                                            at: tuple[int, int]) -> None:
+    monkeypatch.setattr(document_module, "apply_plan", lambda index, plan, trace=None: written)
+    with pytest.raises(VerificationError) as caught:
+        taskpatch.patch_text(TASK, overrides=["w.replicas=2"])
+    assert message in str(caught.value)
+    assert (caught.value.line, caught.value.column) == at
+
+
 def test_lost_template_markup_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "resources:\n- name: w\n  image: {{ .image }}\n  replicas: 1\n"
     monkeypatch.setattr(document_module, "apply_plan", lambda index, plan, trace=None: index.source.replace(
