@@ -61,6 +61,9 @@ MAX_TEXT_DIRECTIVES = 16  # retries of a template's masking; bounds the time on 
 MAX_DEPTH = 100
 
 
+_NO_DUPLICATES: frozenset[str] = frozenset()
+
+
 class Node:
     __slots__ = ("start", "end", "line", "column", "anchor", "tag")
 
@@ -93,18 +96,21 @@ class Mapping(Node):
         self.keys: list[Node] = []
         self.values: list[Node] = []
         self._lookup: dict[str, int] | None = None
-        self._duplicates: set[str] = set()
+        # Shared and empty until a key repeats: an empty set per mapping was
+        # an eighth of the index's memory.
+        self._duplicates: set[str] | frozenset[str] = _NO_DUPLICATES
 
     def _build_lookup(self) -> dict[str, int]:
         names = [key.value if key.__class__ is Scalar else None for key in self.keys]
         lookup: dict[str, int] = dict(zip(names, range(len(names))))  # type: ignore[arg-type]
         if len(lookup) != len(names):  # a key twice (or two complex keys): first wins, note the twice
             lookup = {}
+            self._duplicates = set()
             for i, name in enumerate(names):
                 if name is None:
                     continue
                 if name in lookup:
-                    self._duplicates.add(name)
+                    self._duplicates.add(name)  # type: ignore[union-attr]  # a set, made just above
                 else:
                     lookup[name] = i
         lookup.pop(None, None)  # type: ignore[call-overload]
