@@ -14,7 +14,8 @@ from .errors import PlanErrors, SpecRef, TaskpatchError, ValueTypeError
 from .files import read_text
 from .plan import Plan, replacements
 from .locate import to_data
-from .planner import make_plan, python_to_new
+from .planner import make_plan
+from .values import python_to_new
 from .scalars import decimal_int
 from .spec_ast import ArgsReplace, RenderSpec, Selector, Span, Spec
 from .spec_parser import parse_args, parse_env, parse_override

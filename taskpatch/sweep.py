@@ -16,7 +16,10 @@ from .applier import Writer, apply_plan
 from .document import Document, render_spec
 from .errors import SpecRef, TaskpatchError, ValueTypeError
 from .locate import Resource, find_groups
-from .planner import MISSING, make_plan, matching, same_scalar, typed_value
+from .overlay import MISSING
+from .planner import make_plan
+from .values import same_scalar, typed_value
+from .walker import matching
 from .scalars import NewScalar, core_resolve, from_python
 from .spec_ast import ArgsSpec, Key, Selector, Span, Spec, Value
 from .spec_parser import parse_args, value_of
