@@ -82,7 +82,8 @@ class Document:
             return self._plan_copying_aliases(specs) if self.copy_aliases else self._plan_once(specs)
 
     def _plan_once(self, specs: list[Spec]) -> Plan:
-        return make_plan(self.index(), specs, task=self.task, resources=self.resources, file=self.path)
+        return make_plan(self.index(), specs, task=self.task, resources=self.resources, file=self.path,
+                         share_anchors=not self.copy_aliases)
 
     def apply(self, specs: Iterable[Spec]) -> Plan:
         specs = list(specs)
@@ -111,7 +112,10 @@ class Document:
             except TaskpatchError as exc:
                 errors = exc.errors if isinstance(exc, PlanErrors) else [exc]
                 aliases = {id(a): a for a in (getattr(e, "alias", None) for e in errors) if a is not None}
-                if len(aliases) != len(errors) or not all(_copyable(a.target) for a in aliases.values()):
+                # An edit inside a shared anchored value is refused only while
+                # aliases share it: once they are copies, it is the owner's own.
+                others = [e for e in errors if getattr(e, "alias", None) is None and not getattr(e, "shared", False)]
+                if not aliases or others or not all(_copyable(a.target) for a in aliases.values()):
                     raise
                 self._copy(list(aliases.values()))
         return self._plan_once(specs)

@@ -18,6 +18,9 @@ from .scalars import NewScalar
 from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex
 
 MISSING = object()
+_INSIDE_SHARED = ("this is inside &{anchor} (line {line}), which *{anchor} also uses (line {users}); changing it "
+                  "would change every user, so select every user, edit the anchor's definition itself, or give this "
+                  "resource its own copy")
 
 
 class MapEdit:
@@ -175,6 +178,15 @@ def slot_anchor(slot: Slot) -> Any:
     return container
 
 
+class SharedUse:
+    """How the resources of one spec used one anchored value that aliases share."""
+
+    def __init__(self, anchored: Node, aliases: list[Node]) -> None:
+        self.anchored, self.aliases = anchored, aliases
+        self.reached: dict[int, tuple[Resource, PathError]] = {}  # through an alias
+        self.edited: dict[int, tuple[Resource, PathError]] = {}  # inside it
+
+
 class Overlay:
     """The pending edits of a plan, over the index: what each existing
     mapping and sequence will have once the plan is written. New content
@@ -187,32 +199,53 @@ class Overlay:
         self.seq_edits: dict[int, SeqEdit] = {}
         self.warnings: list[str] = []
         self.resource: Resource | None = None  # the one being edited, for warnings
+        # Per anchored value that aliases share (by id): the node, the
+        # resources that reached it through an alias, and those that edited
+        # inside it, each with the refusal it meets unless every user of
+        # the anchor gets the edit (Walker.settle_shared).
+        self.shared: dict[int, SharedUse] = {}
 
     def check_removable(self, node: Any) -> None:
         """Refuse to replace or delete a value that defines an anchor an
-        alias elsewhere still uses (it would be left dangling), or that lies
-        inside a shared anchor."""
-        self.check_unshared(node)
+        alias elsewhere still uses (it would be left dangling); note one
+        that lies inside a shared anchor (``note_shared``)."""
         if isinstance(node, (Scalar, Mapping, Sequence)):
-            self._refuse_anchor(node, self.index.used_elsewhere(node),
-                                "this value defines &{anchor} (line {line}), which *{anchor} uses at line {users}; "
-                                "replacing or deleting it would leave that alias dangling, so move the anchor or "
-                                "replace the alias first")
+            found = self.index.sharing(node)
+            if found is not None and found[0] is node:  # the shared value itself: its anchor would go with it
+                raise self.anchor_error(node, found, _INSIDE_SHARED)
+            self.note_shared(node)
+            found = self.index.used_elsewhere(node)
+            if found is not None:
+                raise self.anchor_error(node, found, "this value defines &{anchor} (line {line}), which *{anchor} "
+                                        "uses at line {users}; replacing or deleting it would leave that alias "
+                                        "dangling, so move the anchor or replace the alias first")
 
-    def check_unshared(self, node: Any) -> None:
-        """Refuse to change a node that an alias elsewhere shares."""
-        if isinstance(node, (Scalar, Mapping, Sequence)):
-            self._refuse_anchor(node, self.index.sharing(node),
-                                "this is inside &{anchor} (line {line}), which *{anchor} also uses (line {users}); "
-                                "changing it would change every user, so edit the anchor's definition itself or "
-                                "give this resource its own copy")
+    def note_shared(self, node: Any, reached: PathError | None = None) -> None:
+        """An edit inside ``node`` (or, with ``reached``, the way into it
+        through an alias). Inside a value that aliases share, it stands only
+        if every user of the anchor gets the same edit, so that editing the
+        anchored value once is what was asked; else it meets its refusal."""
+        if not isinstance(node, (Scalar, Mapping, Sequence)) or self.resource is None:
+            return
+        found = self.index.sharing(node)
+        if found is None:
+            return
+        use = self.shared.get(id(found[0]))
+        if use is None:
+            use = self.shared[id(found[0])] = SharedUse(found[0], found[1])
+        rid = id(self.resource.node)
+        if reached is not None:
+            use.reached.setdefault(rid, (self.resource, reached))
+        else:
+            error = self.anchor_error(node, found, _INSIDE_SHARED)
+            error.shared = True  # type: ignore[attr-defined]  # copying the aliases (--copy-aliases) lifts it
+            use.edited.setdefault(rid, (self.resource, error))
 
-    def _refuse_anchor(self, node: Node, found: tuple[Node, list[Node]] | None, message: str) -> None:
-        if found is not None:
-            anchored, users = found
-            raise PathError(message.format(anchor=anchored.anchor, line=self.index.line_of(anchored.start) + 1,
-                                           users=", ".join(str(u.line + 1) for u in users)),
-                            file=self.file, line=node.line + 1, column=node.column + 1)
+    def anchor_error(self, node: Node, found: tuple[Node, list[Node]], message: str) -> PathError:
+        anchored, users = found
+        return PathError(message.format(anchor=anchored.anchor, line=self.index.line_of(anchored.start) + 1,
+                                        users=", ".join(str(u.line + 1) for u in users)),
+                         file=self.file, line=node.line + 1, column=node.column + 1)
 
     def slots(self, container: Any, key: str) -> list[Slot]:
         """The slots of ``key`` in ``container``: one per {{ if }}/{{ else }}
@@ -254,15 +287,15 @@ class Overlay:
             self.warnings.append(message)
 
     def map_edit(self, node: Mapping) -> MapEdit:
+        self.note_shared(node)  # on every edit, not once per mapping: each resource's counts
         edit = self.map_edits.get(id(node))
         if edit is None:
-            self.check_unshared(node)
             edit = self.map_edits[id(node)] = MapEdit(node)
         return edit
 
     def seq_edit(self, node: Sequence) -> SeqEdit:
+        self.note_shared(node)
         edit = self.seq_edits.get(id(node))
         if edit is None:
-            self.check_unshared(node)
             edit = self.seq_edits[id(node)] = SeqEdit(node)
         return edit

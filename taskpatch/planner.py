@@ -43,10 +43,12 @@ HANDLERS: dict[type, Handler] = {
 
 def make_plan(
     index: YamlIndex, specs: list[Spec], *, task: str | None = None, resources: str | None = None,
-    file: str | None = None,
+    file: str | None = None, share_anchors: bool = True,
 ) -> Plan:
-    """Resolve ``specs`` against the indexed text."""
+    """Resolve ``specs`` against the indexed text. ``share_anchors``: edit a
+    value that aliases share once, when a spec gives every user the edit
+    (off where the caller copies aliases instead)."""
     if not specs:
         return Plan((), ())
     groups = find_groups(index, task=task, resources=resources, file=file)
-    return Walker(index, groups, file).plan(specs, HANDLERS)
+    return Walker(index, groups, file, share_anchors).plan(specs, HANDLERS)

@@ -63,9 +63,11 @@ class Walker(Overlay):
     did (the plan's journal) and gathers errors. What an edit *means* for
     each kind of spec lives in ``kinds/``, over this."""
 
-    def __init__(self, index: YamlIndex, groups: list[ResourceGroup], file: str | None = None) -> None:
+    def __init__(self, index: YamlIndex, groups: list[ResourceGroup], file: str | None = None,
+                 share_anchors: bool = True) -> None:
         super().__init__(index, file)
         self.groups = groups
+        self.share_anchors = share_anchors
         self.journal: dict[tuple, tuple[Any, ...]] = {}  # (resource, path) -> Operation's fields
         self._journal_paths: dict[int, set[tuple[str, ...]]] = {}  # per resource, so record() stays O(1)-ish
         self.per_spec: dict[int, Any] = {}  # id(spec) -> what every resource would compute the same
@@ -171,7 +173,10 @@ class Walker(Overlay):
                     )
         return chosen
 
-    def check_node(self, node: Any, spec: SpecRef, span: Span | None) -> Any:
+    def check_node(self, node: Any, spec: SpecRef, span: Span | None, into: bool = False) -> Any:
+        """``node``, unless it is an alias: then the path would edit what
+        every user of the anchor shares. Going ``into`` a shared collection
+        is allowed for now (``note_shared``); replacing an alias is not."""
         if isinstance(node, Alias):
             error = self.error(
                 PathError,
@@ -182,6 +187,9 @@ class Walker(Overlay):
                 spec, span, node,
             )
             error.alias = node  # type: ignore[attr-defined]  # what Document(copy_aliases=True) copies
+            if into and self.share_anchors and isinstance(node.target, (Mapping, Sequence)):
+                self.note_shared(node.target, error)  # type: ignore[arg-type]  # a PathError, made just above
+                return node.target
             raise error
         return node
 
@@ -269,7 +277,7 @@ class Walker(Overlay):
         """The container at ``slot`` to walk on into, created (as a mapping)
         when absent or empty and ``create``; MISSING when absent otherwise."""
         step = path[i]
-        child = self.check_node(slot.get(), spec, step.span)
+        child = self.check_node(slot.get(), spec, step.span, into=True)
         if child is MISSING and isinstance(current, Mapping) and isinstance(step, Key):
             merge = merged_from(current, step.name)
             if merge is not None:
@@ -305,19 +313,56 @@ class Walker(Overlay):
             try:
                 handler(self, spec, resource)
             except TaskpatchError as exc:
-                exc.with_file(self.file) if self.file else None
-                if exc.spec is None:  # raised below the spec level: say which spec met it
-                    exc.spec = spec.source
-                if exc.line is None:  # met in content this plan made, with no place in the file yet
-                    exc.line, exc.column = resource.node.line + 1, resource.node.column + 1
-                self.errors.append(exc)
+                self._place_error(exc, spec, resource)
+        self.resource = None
+        self.settle_shared(spec)
+
+    def _place_error(self, exc: TaskpatchError, spec: Spec, resource: Resource) -> None:
+        exc.with_file(self.file) if self.file else None
+        if exc.spec is None:  # raised below the spec level: say which spec met it
+            exc.spec = spec.source
+        if exc.line is None:  # met in content this plan made, with no place in the file yet
+            exc.line, exc.column = resource.node.line + 1, resource.node.column + 1
+        self.errors.append(exc)
+
+    def settle_shared(self, spec: Spec) -> None:
+        """After a spec: edits inside a value that aliases share stand when
+        the spec reached it from every user of the anchor (the resource
+        holding the anchored value and each holding an alias), since one
+        spec gives each the same edit: editing the anchored value once is
+        what was asked. A value anchored outside every resource (a top-level
+        ``defaults: &d``) is data of its own that nobody asked to change.
+        Otherwise each resource meets the refusal it would have met alone."""
+        uses, self.shared = self.shared, {}
+        for use in uses.values():
+            if not use.edited:
+                continue  # only passed through, changing nothing
+            touched = {**use.reached, **use.edited}
+            holders = [self.holder(node) for node in (use.anchored, *use.aliases)]
+            if self.share_anchors and all(h is not None and id(h.node) in touched for h in holders):
+                names = ", ".join(dict.fromkeys(h.name for h in holders if h is not None))
+                self.warnings.append(
+                    f"{names}: share &{use.anchored.anchor} (line {self.index.line_of(use.anchored.start) + 1}), so "
+                    "the edit is made there once, and every one of them has it")
+                continue
+            names = ", ".join(dict.fromkeys(h.name if h is not None else f"line {n.line + 1}"
+                                            for h, n in zip(holders, (use.anchored, *use.aliases))))
+            for resource, error in (use.reached.get(rid, use.edited.get(rid)) for rid in touched):  # type: ignore[misc]
+                error.message += f" ({names} share it: one spec that selects them all edits it once)"
+                self._place_error(error, spec, resource)
+
+    def holder(self, node: Any) -> Resource | None:
+        """The resource whose entry holds ``node``, if any."""
+        return next((r for g in self.groups for r in g.resources if r.node.start <= node.start < r.node.end), None)
 
     def set_leaf(self, slot: Slot, new: Any, resource: Resource, keys: tuple[str, ...], spec: SpecRef,
                   action: str = "set", old: Any = None, shown: Any = MISSING) -> None:
         """Set ``new`` at ``slot`` and record it; ``shown`` is what the plan
         lists when ``new`` is a whole container created to hold one value."""
         old = slot.get() if old is None else old  # callers that just read it pass it on
-        if isinstance(new, NewScalar) and same_scalar(old, new):
+        if isinstance(new, NewScalar) and (same_scalar(old, new) or (
+                # set so already by an earlier edit of this plan (through an anchor another user shares, say)
+                old.__class__ is new.__class__ is NewScalar and type(old.value) is type(new.value) and old == new)):
             container, i = slot.container, None
             if isinstance(container, Mapping):
                 i = key_position(container, slot.key)

@@ -80,6 +80,68 @@ def test_shared_anchors_are_refused(spec: str, message: str) -> None:
         taskpatch.patch_text(SHARED, overrides=[spec])
 
 
+MANIFEST = textwrap.dedent("""\
+    kind: Deployment
+    spec:
+      containers:
+      - name: api
+        env: &base-env
+        - name: LOG_LEVEL
+          value: info   # shared
+      - name: worker
+        env: *base-env
+      - name: cron
+        env: *base-env
+    """)
+CONTAINERS = "$.spec.containers[*]"
+
+
+# Issue 11, part 3: a spec that gives every user of an anchor the same edit
+# edits the anchored value once; anything less is refused as before.
+@pytest.mark.parametrize("specs,expected", [
+    ({"env": ["X=1"]}, MANIFEST.replace("# shared\n", "# shared\n    - name: X\n      value: '1'\n")),
+    ({"overrides": ["*.env[name=LOG_LEVEL].value=debug"]}, MANIFEST.replace("info ", "debug ")),
+    ({"overrides": ["*.env[0].value=debug", "*.env[0].value=debug"]}, MANIFEST.replace("info ", "debug ")),
+    ({"env": ["LOG_LEVEL=info"]}, MANIFEST),  # already so: nothing to share, nothing to write
+])
+def test_an_edit_every_user_of_an_anchor_gets_is_made_once(specs: dict[str, list[str]], expected: str) -> None:
+    document = taskpatch.loads(MANIFEST, resources=CONTAINERS)
+    document.apply_env(specs.get("env", []))
+    document.apply_resource_overrides(specs.get("overrides", []))
+    assert document.text == expected
+    shared = [w for w in document.warnings if "share &base-env (line 5)" in w]
+    assert shared == ([] if expected == MANIFEST else ["api, worker, cron: share &base-env (line 5), so the edit is "
+                                                      "made there once, and every one of them has it"])
+
+
+@pytest.mark.parametrize("specs,message,at", [
+    ({"env": ["worker:X=1"]}, r"through the alias \*base-env .* \(api, worker, cron share it", (9, 10)),
+    ({"env": ["api:X=1"]}, r"inside &base-env \(line 5\), which \*base-env also uses \(line 9, 11\)", (6, 5)),
+    ({"env": ["worker:X=1", "cron:X=1", "api:X=1"]}, r"through the alias", (9, 10)),  # one spec must select all
+    ({"overrides": ["worker.env=[]"]}, r"alias", (9, 10)),  # replacing an alias is not an edit inside it
+])
+def test_an_edit_some_users_of_an_anchor_get_is_refused(specs: dict[str, list[str]], message: str,
+                                                       at: tuple[int, int]) -> None:
+    with pytest.raises(taskpatch.TaskpatchError, match=message) as caught:
+        taskpatch.patch_text(MANIFEST, resources=CONTAINERS, **specs)
+    first = caught.value.errors[0] if isinstance(caught.value, taskpatch.PlanErrors) else caught.value
+    assert (first.line, first.column) == at
+
+
+def test_copy_aliases_copies_instead_of_sharing() -> None:
+    out = taskpatch.patch_text(MANIFEST, resources=CONTAINERS, env=["X=1"], copy_aliases=True)
+    assert out.count("env: [{name: LOG_LEVEL, value: info}, {name: X, value: '1'}]") == 2
+    assert "*base-env" not in out and "env: &base-env" in out and out.count("- name: X") == 1
+
+
+def test_a_value_anchored_outside_every_resource_is_not_shared() -> None:
+    """`defaults: &res` is data of its own: editing it was not asked."""
+    with pytest.raises(taskpatch.PathError, match=r"alias \*res"):
+        taskpatch.patch_text(SHARED, overrides=["?[sv].resources.requests.cpu=3", "w.resources.requests.cpu=3"])
+    out = taskpatch.patch_text(SHARED, overrides=["?[sv].resources.requests.cpu=3"])
+    assert out == SHARED.replace("{cpu: 2}", "{cpu: 3}")
+
+
 def test_unshared_edits_next_to_anchors_work() -> None:
     out = taskpatch.patch_text(SHARED, overrides=["w.replicas=2"], env=["A=1"])
     assert "resources: *res" in out and "resources: &own" in out and out.count("value: '1'") == 3

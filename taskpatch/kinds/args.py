@@ -27,7 +27,7 @@ def plan_args(walker: Walker, spec: ArgsSpec, resource: Resource) -> None:
 
 
 def _args_at(walker: Walker, args_slot: Slot, spec: ArgsSpec, resource: Resource) -> None:
-    args = walker.check_node(args_slot.get(), spec.source, spec.selector.span)
+    args = walker.check_node(args_slot.get(), spec.source, spec.selector.span, into=True)
     if spec.key is None:
         walker.set_leaf(args_slot, NewScalar(spec.value.text), resource, ("args",), spec.source)
         return

@@ -25,7 +25,7 @@ def plan_env(walker: Walker, spec: EnvSpec, resource: Resource) -> None:
 
 
 def _env_at(walker: Walker, env_slot: Slot, spec: EnvSpec, resource: Resource) -> None:
-    env = walker.check_node(env_slot.get(), spec.source, spec.name_span)
+    env = walker.check_node(env_slot.get(), spec.source, spec.name_span, into=True)
     cached = walker.per_spec.get(id(spec))
     if cached is None:  # the same for every resource: made once per spec
         cached = walker.per_spec[id(spec)] = (NewScalar(spec.value), ("env", f"[name={spec.name}]", "value"))
@@ -39,7 +39,7 @@ def _env_at(walker: Walker, env_slot: Slot, spec: EnvSpec, resource: Resource) -
                           spec.name_span, env)
     for item in _env_items(walker, env):
         if item_field(walker, item, "name") == spec.name:
-            item = walker.check_node(item, spec.source, spec.name_span)
+            item = walker.check_node(item, spec.source, spec.name_span, into=True)
             for value_from in walker.slots(item, "valueFrom"):
                 value_from.covered |= env_slot.covered
                 if value_from.get() is not MISSING:
