@@ -145,6 +145,22 @@ def seq_slots(overlay: Overlay, seq: Any) -> list[Slot]:
     return slots
 
 
+def live_entries(overlay: Overlay, node: Any) -> list[str]:
+    """What a collection holds as this plan has left it so far, named for a
+    message: a mapping's keys, a list's positions. Empty for a scalar (and
+    an empty collection: replacing that loses nothing)."""
+    if isinstance(node, dict):
+        return list(node)
+    if isinstance(node, (Sequence, list)):
+        return [f"[{i}]" for i in range(len(seq_slots(overlay, node)))]
+    if not isinstance(node, Mapping):
+        return []
+    edit = overlay.map_edits.get(id(node))
+    names = [k.value if isinstance(k, Scalar) else "?" for k in node.keys]
+    names += [k for k, (kind, _) in edit.actions.items() if kind == INSERT] if edit else []
+    return [name for name in names if name == "?" or Slot(overlay, node, name).get() is not MISSING]
+
+
 def merged_from(mapping: Mapping, key: str) -> Alias | None:
     """The ``<<: *alias`` through which ``mapping`` gets ``key``, if any."""
     merge = mapping.get("<<")

@@ -50,7 +50,7 @@ def matching(selector: Selector, resources: list[Resource]) -> list[Resource]:
     return [r for r in resources if r.name == selector.pattern]
 
 
-def _some(names: list[str], limit: int = 8) -> str:
+def some_names(names: list[str], limit: int = 8) -> str:
     """A list of names short enough for a one-line error."""
     if not names:
         return "none"
@@ -157,7 +157,7 @@ class Walker(Overlay):
             hint = did_you_mean(selector.pattern, names)
             group = self.groups[0]
             raise SelectorError(
-                f"no resource matches {selector.pattern!r} (resources: {_some(names)}){hint}",
+                f"no resource matches {selector.pattern!r} (resources: {some_names(names)}){hint}",
                 file=self.file, line=group.line, column=group.column, spec=spec,
                 spec_column=selector.span.start + 1 + spec.column_offset,
             )

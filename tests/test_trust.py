@@ -139,11 +139,11 @@ CASES = [
      "resources:\n- name: w\n  env:\n  - name: A   # c\n  - x\n"),
     # Indentless sequences.
     ("indentless-to-scalar", "resources:\n- name: w\n  env:\n  - name: A\n    value: x\n",
-     {"overrides": ["w.env=x"]}, "resources:\n- name: w\n  env: x\n"),
+     {"overrides": ["~w.env", "w.env=x"]}, "resources:\n- name: w\n  env: x\n"),
     ("indentless-emptied", "resources:\n- name: w\n  env:\n  - name: A\n    value: x\n",
      {"overrides": ["~w.env[0]"]}, "resources:\n- name: w\n  env: []\n"),
     ("indentless-comment-after-colon", "resources:\n- name: w\n  env: # c\n  - name: A\n    value: x\n",
-     {"overrides": ["w.env=x"]}, "resources:\n- name: w\n  env: # c\n    x\n"),
+     {"overrides": ["~w.env", "w.env=x"]}, "resources:\n- name: w\n  env: # c\n    x\n"),
     ("indentless-anchored-append", "resources:\n- name: w\n  env: &e\n  - name: A\n    value: x\n",
      {"env": ["B=1"]}, "resources:\n- name: w\n  env: &e\n  - name: A\n    value: x\n  - name: B\n    value: '1'\n"),
     # Block scalars.
@@ -215,7 +215,7 @@ REFUSED = [
      r"3:10: YAML error: undefined alias \*x"),
     ("anchor-still-used", "resources:\n- name: w\n  r: {b: &x 1}\n  c: *x\n", {"overrides": ["~w.r"]},
      r"3:6: path error: this value defines &x \(line 3\), which \*x uses at line 4"),
-    ("anchor-still-used-replace", "resources:\n- name: w\n  r: [&x 1]\n  c: *x\n", {"overrides": ["w.r=2"]},
+    ("anchor-still-used-replace", "resources:\n- name: w\n  r: [&x 1]\n  c: *x\n", {"overrides": ["~w.r", "w.r=2"]},
      r"3:6: path error: this value defines &x"),
     ("explicit-key-without-value", "resources:\n- name: w\n  ? image\n  replicas: 1\n", {"overrides": ["w.image=y"]},
      r"3:5: type error: this explicit `\? key` has no `:` value"),

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from ..errors import PathError, ValueTypeError
 from ..locate import Resource
-from ..overlay import MISSING, Slot, merged_from
-from ..spec_ast import Key, SetSpec, UnsetSpec
+from ..overlay import MISSING, Slot, live_entries, merged_from
+from ..spec_ast import Key, SetSpec, UnsetSpec, path_text
 from ..values import typed_value
-from ..walker import Walker
-from ..yaml_index import MAX_DEPTH, Mapping, Scalar
+from ..walker import Walker, some_names
+from ..yaml_index import MAX_DEPTH, Mapping, Node, Scalar
 
 
 def plan_set(walker: Walker, spec: SetSpec, resource: Resource) -> None:
@@ -37,6 +37,16 @@ def _spec_keys(walker: Walker, spec: SetSpec | UnsetSpec) -> tuple[tuple[str, ..
 
 def _set_at(walker: Walker, slot: Slot, spec: SetSpec, resource: Resource) -> None:
     old = walker.check_node(slot.get(), spec.source, spec.path[-1].span)
+    lost = live_entries(walker, old)
+    if lost:
+        # A value over a whole mapping or list is far more often a path cut
+        # short than a wish to drop what it holds: make that explicit.
+        target = f"{spec.selector.pattern}.{path_text(spec.path)}"
+        held = (f"a mapping ({some_names(lost)})" if isinstance(old, (Mapping, dict))
+                else f"a list of {len(lost)} item{'s' if len(lost) > 1 else ''}")
+        raise walker.error(ValueTypeError, f"{path_text(spec.path)} is {held}; setting it to "
+                           f"{spec.value.text!r} would drop all of it: write -s '~{target}' first to replace it "
+                           "on purpose", spec.source, spec.value.span, old if isinstance(old, Node) else resource.node)
     keys, names = _spec_keys(walker, spec)
     try:
         new = typed_value(spec.value, walker.typing_old(old, slot), names, spec.source)

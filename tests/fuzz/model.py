@@ -187,9 +187,8 @@ class Model:
             parent, last = self._walk(resource, path, create=True)
             old = self._get(parent, last)
             if isinstance(old, (dict, list)) and old:
-                new = typed(value, _ABSENT, keys)
-            else:
-                new = typed(value, _ABSENT if old is _ABSENT else old, keys)
+                raise Refused("a scalar over a non-empty collection")  # issue 11: `~` first says so
+            new = typed(value, _ABSENT if old is _ABSENT else old, keys)
             self._put(parent, last, new)
 
     def unset(self, selector: str, path: list[Step]) -> None:
