@@ -26,6 +26,7 @@ from .locate import Resource, ResourceGroup
 from .overlay import (
     MISSING,
     Overlay,
+    SharedUse,
     Slot,
     item_field,
     key_position,
@@ -335,21 +336,40 @@ class Walker(Overlay):
         Otherwise each resource meets the refusal it would have met alone."""
         uses, self.shared = self.shared, {}
         for use in uses.values():
-            if not use.edited:
-                continue  # only passed through, changing nothing
-            touched = {**use.reached, **use.edited}
-            holders = [self.holder(node) for node in (use.anchored, *use.aliases)]
-            if self.share_anchors and all(h is not None and id(h.node) in touched for h in holders):
-                names = ", ".join(dict.fromkeys(h.name for h in holders if h is not None))
-                self.warnings.append(
-                    f"{names}: share &{use.anchored.anchor} (line {self.index.line_of(use.anchored.start) + 1}), so "
-                    "the edit is made there once, and every one of them has it")
-                continue
-            names = ", ".join(dict.fromkeys(h.name if h is not None else f"line {n.line + 1}"
-                                            for h, n in zip(holders, (use.anchored, *use.aliases))))
-            for resource, error in (use.reached.get(rid, use.edited.get(rid)) for rid in touched):  # type: ignore[misc]
-                error.message += f" ({names} share it: one spec that selects them all edits it once)"
-                self._place_error(error, spec, resource)
+            if use.edited:  # else only passed through, changing nothing
+                hint = self._unshareable(use) if self.share_anchors else ""
+                if hint is None:
+                    continue
+                touched = {**use.reached, **use.edited}
+                for resource, error in (use.reached.get(rid) or use.edited[rid] for rid in touched):
+                    error.message += hint
+                    self._place_error(error, spec, resource)
+
+    def _unshareable(self, use: SharedUse) -> str | None:
+        """Why an edit of a shared value cannot be made once (as a hint for
+        the refusal), or None when it can, with a warning that says so."""
+        places = (use.anchored, *use.aliases)
+        holders = [self.holder(node) for node in places]
+        touched = {**use.reached, **use.edited}
+        names = ", ".join(dict.fromkeys(h.name if h is not None else f"line {n.line + 1}"
+                                        for h, n in zip(holders, places)))
+        if not all(h is not None and id(h.node) in touched for h in holders):
+            return f" ({names} share it: one spec that selects them all edits it once)"
+        inside = next((n for h, n in zip(holders, places) if self.conditional(n, h)), None)
+        if inside is not None:
+            return (f" (line {inside.line + 1} renders only in a template branch its resource is outside of, so "
+                    "an edit made once would not reach every rendering)")
+        self.warnings.append(f"{names}: share &{use.anchored.anchor} (line {self.index.line_of(use.anchored.start) + 1})"
+                             ", so the edit is made there once, and every one of them has it")
+        return None
+
+    def conditional(self, node: Any, holder: Resource | None) -> bool:
+        """Is ``node`` inside a template block its resource is outside of?
+        Then it renders only with that branch, and so does an edit made
+        through it: sharing would miss the renderings without it."""
+        template = self.index.template
+        return template is not None and holder is not None and len(template.branch_at(node.start)) > len(
+            template.branch_at(holder.node.start))
 
     def holder(self, node: Any) -> Resource | None:
         """The resource whose entry holds ``node``, if any."""

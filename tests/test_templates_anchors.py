@@ -128,6 +128,15 @@ def test_an_edit_some_users_of_an_anchor_get_is_refused(specs: dict[str, list[st
     assert (first.line, first.column) == at
 
 
+def test_an_alias_that_renders_only_in_a_branch_is_not_shared() -> None:
+    """ps has *e only when .gpu renders: an edit made once in &e would miss
+    ps's other renderings, where -e would have given it an env of its own."""
+    text = ("resources:\n- name: w\n  env: &e [{name: A, value: '1'}]\n- name: ps\n  {{- if .gpu }}\n"
+            "  env: *e\n  {{- end }}\n")
+    with pytest.raises(taskpatch.PlanErrors, match="line 6 renders only in a template branch"):
+        taskpatch.patch_text(text, env=["X=1"])
+
+
 def test_copy_aliases_copies_instead_of_sharing() -> None:
     out = taskpatch.patch_text(MANIFEST, resources=CONTAINERS, env=["X=1"], copy_aliases=True)
     assert out.count("env: [{name: LOG_LEVEL, value: info}, {name: X, value: '1'}]") == 2
