@@ -25,6 +25,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "JsonFloat": "taskinfo",
     "MissingVariableError": "serving",
+    "parse_spec": "spec_parser",
+    "parse_spec_file": "spec_parser",
     "serve": "serving",
     "read_task_info": "taskinfo",
     "update_task_info": "taskinfo",
@@ -60,6 +62,8 @@ __all__ = [
     "YamlSyntaxError",
     "load",
     "loads",
+    "parse_spec",
+    "parse_spec_file",
     "patch_text",
     "read_task_info",
     "serve",
