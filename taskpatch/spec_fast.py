@@ -149,3 +149,29 @@ def parse_args(source: SpecRef) -> Optional[Spec]:
     selector = Selector(match.group(1), False, Span(0, match.end(1)))
     key = None if match.group(2) is None else Key(match.group(2), Span(match.start(2), match.end(2)))
     return ArgsSpec(source, selector, key, _value(text, match.end()))
+
+
+# A spec file's line: blank, a comment, or a spec word, spaces and the body.
+_LINE = re.compile(r"[ \t]*(?:#.*|(env|set|unset|args)[ \t]+(.+))?\Z")
+_BY_WORD = {"env": parse_env, "set": parse_set, "unset": parse_unset_target, "args": parse_args}
+
+
+def parse_file(text: str, name: str) -> Optional[list[Spec]]:
+    """Every spec of a spec file (``text`` ends with a line break), or None
+    when any line is not one of the shapes above: then Lark reads the whole
+    file and reports its first error."""
+    specs: list[Spec] = []
+    for number, line in enumerate(text.split("\n")[:-1], 1):
+        if line.endswith("\r"):
+            line = line[:-1]
+        match = _LINE.match(line)
+        if match is None or "\r" in line:
+            return None
+        word, body = match.groups()
+        if word is None:
+            continue
+        spec = _BY_WORD[word](SpecRef(body, f"{name}:{number}", column_offset=match.start(2)))
+        if spec is None:
+            return None
+        specs.append(spec)
+    return specs

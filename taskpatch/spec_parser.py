@@ -3,27 +3,27 @@
 The LALR tables ship in the package (``parse_tables.pickle``, made from
 ``grammar/taskpatch.lark`` by ``write_tables()``) and load in about a
 millisecond; building them costs more than parsing every spec a run will ever
-see. Common specs take the fast path of ``spec_fast`` and never reach Lark.
+see. Common specs take the fast path of ``spec_fast`` and never reach Lark,
+so lark itself is imported only when a spec needs it: most CLI runs never pay
+for that import.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
-import pickle
 import re
 import sys
-from typing import Any, Callable
-
-import lark
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import spec_fast
 from .errors import SpecRef, SpecSyntaxError
 from .spec_ast import ArgsSpec, EnvSpec, Index, ItemFilter, Key, Selector, SetSpec, Span, Spec, UnsetSpec, Value
 from .spec_fast import ENV_NAME_RE, QUOTED_RE, unescape, unquote, value_of
+
+if TYPE_CHECKING:
+    from lark import Lark, Token, Tree
+    from lark.exceptions import UnexpectedInput
 
 __all__ = ["ENV_NAME_RE", "QUOTED_RE", "check_utf8", "parse_args", "parse_env", "parse_override", "parse_spec",
            "parse_spec_file", "value_of"]
@@ -82,6 +82,8 @@ def _cache_file() -> str | bool:
     mismatch or read error. ``TASKPATCH_NO_CACHE=1`` or an unwritable home
     turns caching off.
     """
+    import lark
+
     if os.environ.get("TASKPATCH_NO_CACHE"):
         return False
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -102,32 +104,45 @@ def _tables_key(grammar: str) -> dict[str, str]:
     """What the shipped tables were made from: they fit only the same grammar,
     options and lark version (``Lark.save`` is lark's own pickle, not a
     stable format)."""
+    import hashlib
+
+    import lark
+
     made_from = grammar + repr(sorted(LARK_OPTIONS.items()))
     return {"lark": lark.__version__, "grammar": hashlib.sha256(made_from.encode()).hexdigest()}
 
 
 def build_lark(cache: str | bool = False) -> Lark:
     """Build the LALR parser from the grammar (what the shipped tables save)."""
+    from lark import Lark
+
     return Lark(_read_grammar(), cache=cache, **LARK_OPTIONS)
 
 
 def write_tables(path: str = TABLES_FILE) -> None:
     """Regenerate the shipped tables after editing the grammar:
     ``python -c "from taskpatch.spec_parser import write_tables; write_tables()"``."""
+    import pickle
+
     with open(path, "wb") as handle:
         pickle.dump(_tables_key(_read_grammar()), handle, protocol=pickle.HIGHEST_PROTOCOL)
         build_lark().save(handle)
 
 
 def load_tables(path: str = TABLES_FILE) -> Lark | None:
-    """The shipped tables, or None when they are missing or do not fit this
-    grammar and lark version."""
+    """The shipped tables, or None when they are missing, unreadable or do
+    not fit this grammar and lark version. (A pickle, like lark's own cache:
+    the file is part of the installed package, as trusted as its code.)"""
+    import pickle
+
+    from lark import Lark
+
     try:
         with open(path, "rb") as handle:
             if pickle.load(handle) != _tables_key(_read_grammar()):
                 return None
             return Lark.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError):
+    except Exception:  # noqa: BLE001 - whatever is wrong with the file, building the tables is the remedy
         return None
 
 
@@ -149,7 +164,8 @@ class _ToAst:
         self.base = base
 
     def build(self, tree: Tree) -> Any:
-        children = [child if isinstance(child, Token) else self.build(child) for child in tree.children]
+        # A child is a Token (a str) or a subtree.
+        children = [child if isinstance(child, str) else self.build(child) for child in tree.children]
         method: Callable[[Any, list], Any] = getattr(self, tree.data)
         return method(tree.meta, children)
 
@@ -258,6 +274,8 @@ def _pos(value: int | None) -> int:
 
 def _syntax_error(exc: UnexpectedInput, source: SpecRef, text: str) -> SpecSyntaxError:
     """Turn a lark error into a positioned error in words."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     if isinstance(exc, UnexpectedCharacters):
         pos = _pos(exc.pos_in_stream)
         found = repr(text[pos]) if pos < len(text) else "the end"
@@ -285,6 +303,8 @@ def _syntax_error(exc: UnexpectedInput, source: SpecRef, text: str) -> SpecSynta
 
 
 def _parse(text: str, start: str, source: SpecRef) -> Tree:
+    from lark.exceptions import UnexpectedInput
+
     try:
         return _lark().parse(text, start=start)
     except UnexpectedInput as exc:
@@ -399,9 +419,16 @@ def parse_spec_file(text: str, name: str = "<spec file>") -> list[Spec]:
     whole = SpecRef(text, name)
     try:
         check_utf8(text, whole)
-        tree = _lark().parse(text, start="spec_file")
     except SpecSyntaxError as error:
         raise _on_its_line(error, text, (error.spec_column or 1) - 1, name) from None
+    fast = spec_fast.parse_file(text, name)
+    if fast is not None:
+        return fast
+    from lark import Tree
+    from lark.exceptions import UnexpectedInput
+
+    try:
+        tree = _lark().parse(text, start="spec_file")
     except UnexpectedInput as exc:
         pos = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
         raise _on_its_line(_syntax_error(exc, whole, text), text, pos, name) from None

@@ -9,6 +9,7 @@ error: class, message, caret column and the one-line text.
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import example, given, settings
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from taskpatch import spec_fast
 from taskpatch.errors import SpecRef, SpecSyntaxError
-from taskpatch.spec_parser import SPEC_KINDS, parse_spec, parse_with_lark
+from taskpatch.spec_parser import SPEC_KINDS, parse_spec, parse_spec_file, parse_with_lark
 
 # Pieces that sit on the edges of the grammar's terminals: glob classes,
 # quotes, escapes, indexes around the 18-digit limit, spaces the lexer
@@ -121,3 +122,42 @@ def test_other_shapes_go_to_lark(kind: str, text: str) -> None:
     start = "unset" if text[0] == "~" else kind
     assert getattr(spec_fast, f"parse_{start}")(SpecRef(text, "-t")) is None
     _same(text, kind)
+
+
+@st.composite
+def spec_files(draw: Any) -> str:
+    """Spec files of generated lines: specs after their word (some mangled),
+    comments, blank lines, odd spacing, CRLF and stray CRs, with or without
+    a final line break."""
+    lines = []
+    for _ in range(draw(st.integers(0, 5))):
+        kind, spec = draw(kind_and_spec())
+        if draw(st.integers(0, 5)):  # mostly well-formed, so that whole files parse
+            spec = draw(shaped(kind))
+        indent = draw(st.sampled_from(["", "", "", "  ", "\t", "\xa0", "\x0b"]))
+        gap = draw(st.sampled_from([" ", " ", " ", "  ", "\t", "", "\xa0"]))
+        well_formed = f"{indent}{kind}{gap}{spec.lstrip('~') if kind == 'set' else spec}"
+        lines.append(draw(st.sampled_from([
+            well_formed, well_formed, well_formed,
+            f"{indent}{kind}{gap}{spec}",
+            f"{indent}# {spec}", indent, f"{indent}{spec}",
+        ])))
+    ends = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    return ends.join(lines) + draw(st.sampled_from(["", ends, "\n"]))
+
+
+def _file_outcome(text: str) -> Any:
+    try:
+        return ("ok", parse_spec_file(text, "f.tp"))
+    except SpecSyntaxError as error:
+        return ("error", type(error), str(error), error.spec, error.spec_column, error.line, error.column)
+
+
+@settings(max_examples=800)
+@given(text=spec_files())
+@example(text="env A=1\nset w.x=1\r\nunset w.y\n# c\n\n  args w.lr=0.1")
+@example(text="set w.x=1\r\r\n")
+def test_spec_file_fast_path_equals_the_grammar(text: str) -> None:
+    fast = _file_outcome(text)
+    with mock.patch.object(spec_fast, "parse_file", return_value=None):
+        assert _file_outcome(text) == fast
