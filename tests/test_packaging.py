@@ -172,3 +172,43 @@ from taskpatch.spec_parser import _cache_file; print(_cache_file())"""
 def test_cache_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TASKPATCH_NO_CACHE", "1")
     assert spec_parser._cache_file() is False
+
+
+HEAVY = ("ruamel", "lark", "jsonpath_ng", "taskpatch.document", "taskpatch.spec_parser", "taskpatch.yaml_index")
+IMPORTED = """
+import sys
+from taskpatch.cli import main
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+print("\\nloaded:", *sorted(name for name in sys.modules if name.startswith({heavy!r})))
+"""
+
+
+def _loaded(argv: list[str], heavy: tuple[str, ...], cwd: Path) -> list[str]:
+    """The modules of ``heavy`` that running the CLI with ``argv`` imported."""
+    last = _run(IMPORTED.format(argv=argv, heavy=heavy), cwd=cwd).splitlines()[-1].split()
+    assert last[0] == "loaded:"
+    return last[1:]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], [], ["apply", "--help"]])
+def test_help_imports_no_parser_yaml_or_planning_code(tmp_path: Path, argv: list[str]) -> None:
+    assert _loaded(argv, HEAVY, tmp_path) == []
+
+
+def test_common_specs_do_not_import_lark(tmp_path: Path) -> None:
+    (tmp_path / "task.yaml").write_text("resources:\n- name: w\n  args: {lr: 1}\n")
+    (tmp_path / "s.tp").write_text("# prod\nenv A=1\nset w.env[name=A].value=2\nunset w.image\n")
+    argv = ["plan", "task.yaml", "-e", "B=1", "-s", "*.replicas=2", "-a", "w.lr=0.1", "--spec-file", "s.tp"]
+    loaded = _loaded(argv, ("lark", "ruamel"), tmp_path)
+    assert "ruamel.yaml" in loaded and not [name for name in loaded if name.startswith("lark")]
+    assert "lark" in _loaded([*argv, "-s", '"w".x=1'], ("lark",), tmp_path)  # a quoted selector takes Lark's path
+
+
+def test_every_public_name_loads() -> None:
+    for name in taskpatch.__all__:
+        assert getattr(taskpatch, name) is getattr(taskpatch, name)
+    with pytest.raises(AttributeError):
+        getattr(taskpatch, "no_such_name")
