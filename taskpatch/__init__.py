@@ -59,6 +59,10 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))  # the lazy names too, loaded or not
+
+
 __all__ = [
     "BigInt",
     "Document",

@@ -208,6 +208,7 @@ def test_common_specs_do_not_import_lark(tmp_path: Path) -> None:
 
 
 def test_every_public_name_loads() -> None:
+    assert set(taskpatch.__all__) <= set(dir(taskpatch))
     for name in taskpatch.__all__:
         assert getattr(taskpatch, name) is getattr(taskpatch, name)
     with pytest.raises(AttributeError):
