@@ -19,16 +19,12 @@ from typing import TYPE_CHECKING, Any, Callable
 from . import spec_fast
 from .errors import SpecRef, SpecSyntaxError
 from .spec_ast import ArgsSpec, EnvSpec, Index, ItemFilter, Key, Selector, SetSpec, Span, Spec, UnsetSpec, Value
-from .spec_fast import ENV_NAME_RE, QUOTED_RE, unescape, unquote, value_of
+from .spec_fast import ENV_NAME_RE, MAX_INDEX_DIGITS, unescape, unquote, value_of
 
 if TYPE_CHECKING:
     from lark import Lark, Token, Tree
     from lark.exceptions import UnexpectedInput
 
-__all__ = ["ENV_NAME_RE", "QUOTED_RE", "check_utf8", "parse_args", "parse_env", "parse_override", "parse_spec",
-           "parse_spec_file", "value_of"]
-
-MAX_INDEX_DIGITS = 18  # an index beyond sys.maxsize can't be a position in a list
 START_RULES = ("env_spec", "set_spec", "unset_spec", "unset_target", "args_spec", "spec_file")
 LARK_OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "start": list(START_RULES),
                                 "propagate_positions": True, "maybe_placeholders": False}
@@ -156,8 +152,8 @@ def _lark() -> Lark:
 class _ToAst:
     """Tree → AST, bottom-up like a lark Transformer (so errors come in the
     same order) but with plain methods: lark's ``v_args`` wrappers are rebuilt
-    on every call and cost more than the parse. Spans are made relative to
-    ``base`` (a statement's start)."""
+    on every call (about 20 µs a spec). Spans are made relative to ``base``
+    (a statement's start)."""
 
     def __init__(self, source: SpecRef, base: int = 0) -> None:
         self.source = source
