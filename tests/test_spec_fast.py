@@ -19,6 +19,10 @@ from taskpatch import spec_fast
 from taskpatch.errors import SpecRef, SpecSyntaxError
 from taskpatch.spec_parser import SPEC_KINDS, parse_spec, parse_spec_file, parse_with_lark
 
+# Cheap examples, so more of them than the profile's default (which
+# HYPOTHESIS_PROFILE=thorough raises for both).
+SCALE = settings().max_examples
+
 # Pieces that sit on the edges of the grammar's terminals: glob classes,
 # quotes, escapes, indexes around the 18-digit limit, spaces the lexer
 # does not skip, Unicode spaces that `\s` matches, and the env name rule.
@@ -92,7 +96,7 @@ def kind_and_spec(draw: Any) -> tuple[str, str]:
     return kind, spec
 
 
-@settings(max_examples=2000)
+@settings(max_examples=SCALE * 8)
 @given(case=kind_and_spec())
 @example(case=("set", "worker.env[name=FOO].value=1"))
 @example(case=("set", "w.a[0a]=1"))
@@ -153,7 +157,7 @@ def _file_outcome(text: str) -> Any:
         return ("error", type(error), str(error), error.spec, error.spec_column, error.line, error.column)
 
 
-@settings(max_examples=800)
+@settings(max_examples=SCALE * 3)
 @given(text=spec_files())
 @example(text="env A=1\nset w.x=1\r\nunset w.y\n# c\n\n  args w.lr=0.1")
 @example(text="set w.x=1\r\r\n")
