@@ -1,34 +1,51 @@
 """taskpatch: patch ML task configs offline, changing only the bytes it must."""
 
-from .document import Document, load, loads, patch_text
-from .errors import (
-    InputOutputError,
-    InternalError,
-    NotATaskConfigError,
-    PathError,
-    PlanErrors,
-    SelectorError,
-    SetupError,
-    SpecSyntaxError,
-    TaskpatchError,
-    ValueTypeError,
-    YamlSyntaxError,
-)
-from .plan import Operation, Plan
-from .scalars import BigInt
-from .verify import VerificationError
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-# Loaded on first use (PEP 562): `taskpatch apply` needs none of them, and
-# the CLI's start-up time is part of what taskpatch promises.
+if TYPE_CHECKING:  # what the names below are, for type checkers and editors
+    from .document import Document, load, loads, patch_text
+    from .errors import (
+        InputOutputError,
+        InternalError,
+        NotATaskConfigError,
+        PathError,
+        PlanErrors,
+        SelectorError,
+        SetupError,
+        SpecSyntaxError,
+        TaskpatchError,
+        ValueTypeError,
+        YamlSyntaxError,
+    )
+    from .plan import Operation, Plan
+    from .scalars import BigInt
+    from .serving import MissingVariableError, serve
+    from .spec_parser import parse_spec, parse_spec_file
+    from .sweep import variants
+    from .taskinfo import JsonFloat, read_task_info, update_task_info
+    from .verify import VerificationError
+
+# Every public name is loaded on first use (PEP 562): `taskpatch --help`
+# imports none of them, and `taskpatch apply` only what it needs. The CLI's
+# start-up time is part of what taskpatch promises.
 _LAZY = {
+    **dict.fromkeys(("Document", "load", "loads", "patch_text"), "document"),
+    **dict.fromkeys(("InputOutputError", "InternalError", "NotATaskConfigError", "PathError", "PlanErrors",
+                     "SelectorError", "SetupError", "SpecSyntaxError", "TaskpatchError", "ValueTypeError",
+                     "YamlSyntaxError"), "errors"),
+    **dict.fromkeys(("Operation", "Plan"), "plan"),
+    "BigInt": "scalars",
     "JsonFloat": "taskinfo",
     "MissingVariableError": "serving",
-    "serve": "serving",
+    "parse_spec": "spec_parser",
+    "parse_spec_file": "spec_parser",
     "read_task_info": "taskinfo",
+    "serve": "serving",
     "update_task_info": "taskinfo",
     "variants": "sweep",
+    "VerificationError": "verify",
 }
 
 
@@ -36,8 +53,15 @@ def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # found directly from now on
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))  # the lazy names too, loaded or not
+
 
 __all__ = [
     "BigInt",
@@ -60,6 +84,8 @@ __all__ = [
     "YamlSyntaxError",
     "load",
     "loads",
+    "parse_spec",
+    "parse_spec_file",
     "patch_text",
     "read_task_info",
     "serve",

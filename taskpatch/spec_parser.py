@@ -1,8 +1,11 @@
 """Parse spec strings and spec files into the AST with the Lark grammar.
 
-The LALR parser is built once per process (``_lark``); building it costs
-more than parsing every spec a run will ever see, so the built tables are
-also cached on disk between processes (see ``_cache_file``).
+The LALR tables ship in the package (``parse_tables.pickle``, made from
+``grammar/taskpatch.lark`` by ``write_tables()``) and load in about a
+millisecond; building them costs more than parsing every spec a run will ever
+see. Common specs take the fast path of ``spec_fast`` and never reach Lark,
+so lark itself is imported only when a spec needs it: most CLI runs never pay
+for that import.
 """
 
 from __future__ import annotations
@@ -11,39 +14,22 @@ import functools
 import os
 import re
 import sys
+from typing import TYPE_CHECKING, Any, Callable
 
-import lark
-from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import (
-    UnexpectedCharacters,
-    UnexpectedEOF,
-    UnexpectedInput,
-    UnexpectedToken,
-    VisitError,
-)
-
+from . import spec_fast
 from .errors import SpecRef, SpecSyntaxError
-from .spec_ast import (
-    ArgsSpec,
-    EnvSpec,
-    Index,
-    ItemFilter,
-    Key,
-    Selector,
-    SetSpec,
-    Span,
-    Spec,
-    UnsetSpec,
-    Value,
-)
+from .spec_ast import ArgsSpec, EnvSpec, Index, ItemFilter, Key, Selector, SetSpec, Span, Spec, UnsetSpec, Value
+from .spec_fast import ENV_NAME_RE, MAX_INDEX_DIGITS, unescape, unquote, value_of
 
-MAX_INDEX_DIGITS = 18  # an index beyond sys.maxsize can't be a position in a list
-START_RULES = ("env_spec", "set_spec", "unset_spec", "args_spec", "spec_file")
+if TYPE_CHECKING:
+    from lark import Lark, Token, Tree
+    from lark.exceptions import UnexpectedInput
 
-# Kubernetes' rule for environment variable names.
-ENV_NAME_RE = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
+START_RULES = ("env_spec", "set_spec", "unset_spec", "unset_target", "args_spec", "spec_file")
+LARK_OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "start": list(START_RULES),
+                                "propagate_positions": True, "maybe_placeholders": False}
+TABLES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "parse_tables.pickle")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-QUOTED_RE = re.compile(r"\"(?:[^\"\\\r\n]|\\.)*\"\Z|'(?:[^'\r\n]|'')*'\Z")
 
 # Lark names terminals; people read words.
 TERMINAL_WORDS = {
@@ -84,7 +70,7 @@ def grammar_path() -> str:
 
 
 def _cache_file() -> str | bool:
-    """Where lark may keep the built LALR tables: about 20 ms of every CLI run.
+    """Where lark may keep tables it had to build (see ``_lark``).
 
     A per-user cache folder rather than lark's default of the shared temp
     folder, because the cache is a pickle. Lark checks a SHA-256 of the
@@ -92,6 +78,8 @@ def _cache_file() -> str | bool:
     mismatch or read error. ``TASKPATCH_NO_CACHE=1`` or an unwritable home
     turns caching off.
     """
+    import lark
+
     if os.environ.get("TASKPATCH_NO_CACHE"):
         return False
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -108,70 +96,94 @@ def _read_grammar() -> str:
         return handle.read()
 
 
+def _tables_key(grammar: str) -> dict[str, str]:
+    """What the shipped tables were made from: they fit only the same grammar,
+    options and lark version (``Lark.save`` is lark's own pickle, not a
+    stable format)."""
+    import hashlib
+
+    import lark
+
+    made_from = grammar + repr(sorted(LARK_OPTIONS.items()))
+    return {"lark": lark.__version__, "grammar": hashlib.sha256(made_from.encode()).hexdigest()}
+
+
+def build_lark(cache: str | bool = False) -> Lark:
+    """Build the LALR parser from the grammar (what the shipped tables save)."""
+    from lark import Lark
+
+    return Lark(_read_grammar(), cache=cache, **LARK_OPTIONS)
+
+
+def write_tables(path: str = TABLES_FILE) -> None:
+    """Regenerate the shipped tables after editing the grammar:
+    ``python -c "from taskpatch.spec_parser import write_tables; write_tables()"``."""
+    import pickle
+
+    with open(path, "wb") as handle:
+        pickle.dump(_tables_key(_read_grammar()), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        build_lark().save(handle)
+
+
+def load_tables(path: str = TABLES_FILE) -> Lark | None:
+    """The shipped tables, or None when they are missing, unreadable or do
+    not fit this grammar and lark version. (A pickle, like lark's own cache:
+    the file is part of the installed package, as trusted as its code.)"""
+    import pickle
+
+    from lark import Lark
+
+    try:
+        with open(path, "rb") as handle:
+            if pickle.load(handle) != _tables_key(_read_grammar()):
+                return None
+            return Lark.load(handle)
+    except Exception:  # noqa: BLE001 - whatever is wrong with the file, building the tables is the remedy
+        return None
+
+
 @functools.lru_cache(maxsize=None)
 def _lark() -> Lark:
-    return Lark(
-        _read_grammar(),
-        cache=_cache_file(),
-        parser="lalr",
-        lexer="contextual",
-        start=list(START_RULES),
-        propagate_positions=True,
-        maybe_placeholders=False,
-    )
+    # Another lark version than the one that made the tables builds them
+    # once and keeps them in the per-user cache.
+    return load_tables(TABLES_FILE) or build_lark(cache=_cache_file())
 
 
-def value_of(text: str, span: Span) -> Value:
-    """A value as written: quoted whole means a string, unquoted is typed later."""
-    if QUOTED_RE.match(text):
-        return Value(_unquote(text), True, span)
-    return Value(text, False, span)
-
-
-def _unquote(text: str) -> str:
-    if text.startswith("'"):
-        return text[1:-1].replace("''", "'")
-    return _unescape(text[1:-1])
-
-
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), text)
-
-
-class _ToAst(Transformer):
-    """Tree → AST. Spans are made relative to ``base`` (a statement's start)."""
+class _ToAst:
+    """Tree → AST, bottom-up like a lark Transformer (so errors come in the
+    same order) but with plain methods: lark's ``v_args`` wrappers are rebuilt
+    on every call (about 20 µs a spec). Spans are made relative to ``base``
+    (a statement's start)."""
 
     def __init__(self, source: SpecRef, base: int = 0) -> None:
-        super().__init__()
         self.source = source
         self.base = base
+
+    def build(self, tree: Tree) -> Any:
+        # A child is a Token (a str) or a subtree.
+        children = [child if isinstance(child, str) else self.build(child) for child in tree.children]
+        method: Callable[[Any, list], Any] = getattr(self, tree.data)
+        return method(tree.meta, children)
 
     def _span(self, token: Token) -> Span:
         # Tokens from the LALR lexer always carry positions (lark types them Optional).
         return Span(_pos(token.start_pos) - self.base, _pos(token.end_pos) - self.base)
 
     # -- selectors and keys -------------------------------------------------
-    @v_args(inline=True)
-    def plain_selector(self, token: Token) -> Selector:
-        return Selector(str(token), False, self._span(token))
+    def plain_selector(self, meta: Any, children: list) -> Selector:
+        return Selector(str(children[0]), False, self._span(children[0]))
 
-    @v_args(inline=True)
-    def quoted_selector(self, token: Token) -> Selector:
-        return Selector(_unquote(token), True, self._span(token))
+    def quoted_selector(self, meta: Any, children: list) -> Selector:
+        return Selector(unquote(children[0]), True, self._span(children[0]))
 
-    @v_args(inline=True)
-    def plain_key(self, token: Token) -> Key:
-        return Key(_unescape(token), self._span(token))
+    def plain_key(self, meta: Any, children: list) -> Key:
+        return Key(unescape(children[0]), self._span(children[0]))
 
-    @v_args(inline=True)
-    def quoted_key(self, token: Token) -> Key:
-        return Key(_unquote(token), self._span(token))
+    def quoted_key(self, meta: Any, children: list) -> Key:
+        return Key(unquote(children[0]), self._span(children[0]))
 
-    @v_args(inline=True)
-    def index(self, token: Token) -> Index:
+    def index(self, meta: Any, children: list) -> Index:
+        token = children[0]
         span = Span(_pos(token.start_pos) - 1 - self.base, _pos(token.end_pos) + 1 - self.base)
         if len(token.lstrip("0")) > MAX_INDEX_DIGITS:
             # No list is that long; and int() refuses text over 4,300 digits.
@@ -179,38 +191,33 @@ class _ToAst(Transformer):
                                   spec_column=span.start + 2 + self.source.column_offset)
         return Index(int(token), span)
 
-    @v_args(meta=True)
-    def item_filter(self, meta, children) -> ItemFilter:
+    def item_filter(self, meta: Any, children: list) -> ItemFilter:
         key = children[0]
         value = children[1] if len(children) > 1 else ""
         return ItemFilter(key.name, value, Span(meta.start_pos - self.base, meta.end_pos - self.base))
 
-    @v_args(inline=True)
-    def plain_filter_value(self, token: Token) -> str:
-        return str(token)
+    def plain_filter_value(self, meta: Any, children: list) -> str:
+        return str(children[0])
 
-    @v_args(inline=True)
-    def quoted_filter_value(self, token: Token) -> str:
-        return _unquote(token)
+    def quoted_filter_value(self, meta: Any, children: list) -> str:
+        return unquote(children[0])
 
-    def path(self, steps) -> tuple:
-        return tuple(steps)
+    def path(self, meta: Any, children: list) -> tuple:
+        return tuple(children)
 
-    @v_args(inline=True)
-    def target(self, selector: Selector, path: tuple) -> tuple:
-        return selector, path
+    def target(self, meta: Any, children: list) -> tuple:
+        return children[0], children[1]
 
-    @v_args(inline=True)
-    def value(self, token: Token) -> Value:
-        return value_of(str(token), self._span(token))
+    def value(self, meta: Any, children: list) -> Value:
+        return value_of(str(children[0]), self._span(children[0]))
 
-    def _missing_value(self, meta) -> Value:
+    def _missing_value(self, meta: Any) -> Value:
         end = meta.end_pos - self.base
         return Value("", False, Span(end, end))
 
     # -- specs ----------------------------------------------------------------
-    @v_args(inline=True)
-    def env_name(self, token: Token) -> Token:
+    def env_name(self, meta: Any, children: list) -> Token:
+        token = children[0]
         if not ENV_NAME_RE.match(token):
             raise SpecSyntaxError(
                 f"{str(token)!r} is not a valid environment variable name "
@@ -220,8 +227,7 @@ class _ToAst(Transformer):
             )
         return token
 
-    @v_args(meta=True)
-    def env_spec(self, meta, children) -> EnvSpec:
+    def env_spec(self, meta: Any, children: list) -> EnvSpec:
         selector = children[0] if isinstance(children[0], Selector) else None
         rest = children[1:] if selector else children
         name: Token = rest[0]
@@ -230,23 +236,21 @@ class _ToAst(Transformer):
         raw = self.source.text[value.span.start : value.span.end]
         return EnvSpec(self.source, selector, str(name), self._span(name), raw, value.span)
 
-    @v_args(meta=True)
-    def set_spec(self, meta, children) -> SetSpec:
+    def set_spec(self, meta: Any, children: list) -> SetSpec:
         selector, path = children[0]
         value = children[1] if len(children) > 1 else self._missing_value(meta)
         return SetSpec(self.source, selector, path, value)
 
-    @v_args(inline=True)
-    def unset_spec(self, target: tuple) -> UnsetSpec:
-        return UnsetSpec(self.source, *target)
+    def unset_spec(self, meta: Any, children: list) -> UnsetSpec:
+        return UnsetSpec(self.source, *children[0])
 
-    @v_args(meta=True)
-    def args_entry(self, meta, children) -> ArgsSpec:
+    unset_target = unset_spec  # the same without its '~'
+
+    def args_entry(self, meta: Any, children: list) -> ArgsSpec:
         value = children[2] if len(children) > 2 else self._missing_value(meta)
         return ArgsSpec(self.source, children[0], children[1], value)
 
-    @v_args(meta=True)
-    def args_raw(self, meta, children) -> ArgsSpec:
+    def args_raw(self, meta: Any, children: list) -> ArgsSpec:
         value = children[1] if len(children) > 1 else self._missing_value(meta)
         return ArgsSpec(self.source, children[0], None, value)
 
@@ -266,6 +270,8 @@ def _pos(value: int | None) -> int:
 
 def _syntax_error(exc: UnexpectedInput, source: SpecRef, text: str) -> SpecSyntaxError:
     """Turn a lark error into a positioned error in words."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     if isinstance(exc, UnexpectedCharacters):
         pos = _pos(exc.pos_in_stream)
         found = repr(text[pos]) if pos < len(text) else "the end"
@@ -293,6 +299,8 @@ def _syntax_error(exc: UnexpectedInput, source: SpecRef, text: str) -> SpecSynta
 
 
 def _parse(text: str, start: str, source: SpecRef) -> Tree:
+    from lark.exceptions import UnexpectedInput
+
     try:
         return _lark().parse(text, start=start)
     except UnexpectedInput as exc:
@@ -312,7 +320,29 @@ def check_utf8(text: str, source: SpecRef) -> None:
                               spec_column=bad.start() + 1 + source.column_offset)
 
 
-def _parse_one(start: str, text: str, label: str) -> Spec:
+# kind -> the Lark start rule and the fast path for that rule. "set" is the
+# -s option, so `~SEL.PATH` goes to unset_spec; "unset" is the body of a spec
+# file's `unset SEL.PATH` line.
+SPEC_KINDS = ("env", "set", "unset", "args")
+_DEFAULT_LABELS = {"env": "-e", "set": "-s", "unset": "unset", "args": "-a"}
+_FAST: dict[str, Callable[[SpecRef], Spec | None]] = {
+    "env_spec": spec_fast.parse_env,
+    "set_spec": spec_fast.parse_set,
+    "unset_spec": spec_fast.parse_unset,
+    "unset_target": spec_fast.parse_unset_target,
+    "args_spec": spec_fast.parse_args,
+}
+
+
+def _start_rule(text: str, kind: str) -> str:
+    if kind == "set":
+        return "unset_spec" if text.startswith("~") else "set_spec"
+    if kind not in SPEC_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(SPEC_KINDS)}, not {kind!r}")
+    return {"env": "env_spec", "unset": "unset_target", "args": "args_spec"}[kind]
+
+
+def _checked_source(text: str, label: str) -> SpecRef:
     source = SpecRef(text, label)
     check_utf8(text, source)
     if "\n" in text or "\r" in text:
@@ -321,28 +351,47 @@ def _parse_one(start: str, text: str, label: str) -> Spec:
             spec=source,
             spec_column=min(i for i in (text.find("\n"), text.find("\r")) if i >= 0) + 1,
         )
-    return _transform(_ToAst(source), _parse(text, start, source))
+    return source
 
 
-def _transform(transformer: _ToAst, tree: Tree):
-    try:
-        return transformer.transform(tree)
-    except VisitError as exc:  # lark wraps errors raised in callbacks
-        raise exc.orig_exc from None
+def _with_lark(start: str, source: SpecRef) -> Spec:
+    return _ToAst(source).build(_parse(source.text, start, source))
+
+
+def parse_spec(text: str, kind: str, label: str | None = None) -> Spec:
+    """Parse one spec of ``kind``: ``"env"`` (as ``-e``: ``[SEL:]NAME=VALUE``),
+    ``"set"`` (as ``-s``: ``SEL.PATH=VALUE``, or ``~SEL.PATH`` to delete),
+    ``"args"`` (as ``-a``: ``SEL.KEY=VALUE`` or ``SEL=RAW``) or ``"unset"``
+    (as a spec file's ``unset`` line: ``SEL.PATH``).
+
+    Returns an ``EnvSpec``, ``SetSpec``, ``UnsetSpec`` or ``ArgsSpec`` (see
+    ``taskpatch.spec_ast``), with spans into ``text``. ``label`` names the
+    spec in error messages (default: the option, e.g. ``-s``). Raises
+    ``SpecSyntaxError`` with the column of the error; a ``kind`` not listed
+    above is a ``ValueError``.
+    """
+    start = _start_rule(text, kind)
+    source = _checked_source(text, _DEFAULT_LABELS[kind] if label is None else label)
+    return _FAST[start](source) or _with_lark(start, source)
+
+
+def parse_with_lark(text: str, kind: str, label: str | None = None) -> Spec:
+    """``parse_spec`` without the fast path: the reference the fast path is tested against."""
+    start = _start_rule(text, kind)
+    return _with_lark(start, _checked_source(text, _DEFAULT_LABELS[kind] if label is None else label))
 
 
 def parse_env(text: str, label: str = "-e") -> EnvSpec:
-    return _parse_one("env_spec", text, label)  # type: ignore[return-value]
+    return parse_spec(text, "env", label)  # type: ignore[return-value]
 
 
 def parse_override(text: str, label: str = "-s") -> SetSpec | UnsetSpec:
     """``SEL.PATH=VALUE`` sets, ``~SEL.PATH`` deletes."""
-    start = "unset_spec" if text.startswith("~") else "set_spec"
-    return _parse_one(start, text, label)  # type: ignore[return-value]
+    return parse_spec(text, "set", label)  # type: ignore[return-value]
 
 
 def parse_args(text: str, label: str = "-a") -> ArgsSpec:
-    return _parse_one("args_spec", text, label)  # type: ignore[return-value]
+    return parse_spec(text, "args", label)  # type: ignore[return-value]
 
 
 def _on_its_line(error: SpecSyntaxError, text: str, pos: int, path: str) -> SpecSyntaxError:
@@ -355,19 +404,30 @@ def _on_its_line(error: SpecSyntaxError, text: str, pos: int, path: str) -> Spec
     return error
 
 
-def parse_spec_file(text: str, path: str = "<spec file>") -> list[Spec]:
-    """One spec per line (``env``/``set``/``unset``/``args``); ``#`` comments."""
+def parse_spec_file(text: str, name: str = "<spec file>") -> list[Spec]:
+    """Parse a spec file: one spec per line, ``env``/``set``/``unset``/``args``
+    and its body as in ``parse_spec``; blank lines and ``#`` comment lines are
+    skipped. ``name`` is the file's name in error messages and in each spec's
+    label (``name:LINE``). Raises ``SpecSyntaxError`` at the first error, with
+    its ``line`` and ``column`` in the file."""
     if text and not text.endswith("\n"):
         text += "\n"
-    whole = SpecRef(text, path)
+    whole = SpecRef(text, name)
     try:
         check_utf8(text, whole)
-        tree = _lark().parse(text, start="spec_file")
     except SpecSyntaxError as error:
-        raise _on_its_line(error, text, (error.spec_column or 1) - 1, path) from None
+        raise _on_its_line(error, text, (error.spec_column or 1) - 1, name) from None
+    fast = spec_fast.parse_file(text, name)
+    if fast is not None:
+        return fast
+    from lark import Tree
+    from lark.exceptions import UnexpectedInput
+
+    try:
+        tree = _lark().parse(text, start="spec_file")
     except UnexpectedInput as exc:
         pos = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
-        raise _on_its_line(_syntax_error(exc, whole, text), text, pos, path) from None
+        raise _on_its_line(_syntax_error(exc, whole, text), text, pos, name) from None
     specs: list[Spec] = []
     for statement in tree.children:
         if not isinstance(statement, Tree):
@@ -378,8 +438,6 @@ def parse_spec_file(text: str, path: str = "<spec file>") -> list[Spec]:
         line_start = text.rfind("\n", 0, start) + 1
         line_end = text.find("\n", start)
         body_text = text[start:line_end].rstrip("\r")
-        source = SpecRef(body_text, f"{path}:{body.meta.line}", column_offset=start - line_start)
-        result = _transform(_ToAst(source, base=start), body)
-        # `unset` lines have no `~`, so their body is a bare target.
-        specs.append(UnsetSpec(source, *result) if statement.data == "unset_statement" else result)
+        source = SpecRef(body_text, f"{name}:{body.meta.line}", column_offset=start - line_start)
+        specs.append(_ToAst(source, base=start).build(body))
     return specs

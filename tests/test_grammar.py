@@ -97,3 +97,52 @@ def test_spec_file_lines_and_errors():
     with pytest.raises(SpecSyntaxError) as info:
         parse_spec_file("env FOO=1\nset worker..x=2\n", "s.tp")
     assert (info.value.file, info.value.line, info.value.column) == ("s.tp", 2, 12)
+
+
+# -- the public parsing API ----------------------------------------------------
+
+def test_parse_spec_is_the_options_and_the_spec_file_words():
+    import taskpatch
+
+    assert taskpatch.parse_spec("worker.replicas=3", "set") == parse_override("worker.replicas=3")
+    assert taskpatch.parse_spec("MY_VAR=1", "env") == parse_env("MY_VAR=1")
+    assert taskpatch.parse_spec("w.lr=0.1", "args") == parse_args("w.lr=0.1")
+    deleted = taskpatch.parse_spec("~worker.args", "set")
+    unset = taskpatch.parse_spec("worker.args", "unset")
+    assert type(deleted).__name__ == type(unset).__name__ == "UnsetSpec"
+    assert (deleted.selector.pattern, _steps(deleted.path)) == (unset.selector.pattern, _steps(unset.path))
+    assert unset.selector.span.start == 0 and deleted.selector.span.start == 1  # spans are into the text given
+    assert unset.source.label == "unset" and deleted.source.label == "-s"
+    assert taskpatch.parse_spec("A=1", "env", label="job.yaml").source.label == "job.yaml"
+    assert "parse_spec" in taskpatch.__all__ and "parse_spec_file" in taskpatch.__all__
+
+
+@pytest.mark.parametrize("kind,text,column,words", [
+    ("unset", "~worker.args", 1, "resource name"),  # a spec file's unset has no '~'
+    ("unset", "worker.args=1", 12, "expected the end of the spec, found '='"),
+    ("set", "worker.args", 12, "expected '='"),
+    ("env", "A B=1", 2, "':' or '='"),
+])
+def test_parse_spec_errors_point_at_the_column(kind, text, column, words):
+    import taskpatch
+
+    with pytest.raises(SpecSyntaxError) as info:
+        taskpatch.parse_spec(text, kind)
+    assert info.value.spec_column == column and words in info.value.message
+
+
+def test_parse_spec_refuses_an_unknown_kind():
+    import taskpatch
+
+    with pytest.raises(ValueError, match="env, set, unset, args"):
+        taskpatch.parse_spec("w.x=1", "override")
+
+
+def test_parse_spec_file_names_the_file_and_line():
+    import taskpatch
+
+    specs = taskpatch.parse_spec_file("env A=1\n# c\nunset w.x\n", "prod.tp")
+    assert [s.source.label for s in specs] == ["prod.tp:1", "prod.tp:3"]
+    with pytest.raises(SpecSyntaxError) as info:
+        taskpatch.parse_spec_file("env A=1\nset w.x\n", "prod.tp")
+    assert (info.value.file, info.value.line, info.value.column) == ("prod.tp", 2, 8)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from ..document import Document
 from ..errors import InputOutputError
 from ..files import open_for_update, read_text, write_atomic
-from ..spec_ast import Spec
 from .common import (
     EXIT_CHANGED,
     EXIT_OK,
@@ -23,6 +22,9 @@ from .common import (
     write_output,
     write_stdout,
 )
+
+if TYPE_CHECKING:
+    from ..spec_ast import Spec
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -67,6 +69,8 @@ def run(options: argparse.Namespace) -> int:
 
 
 def _patch(options: argparse.Namespace, original: str, specs: list[Spec]) -> str:
+    from ..document import Document
+
     document = Document(original, path=display_name(options.file), task=options.task, resources=options.resources,
                         template=template_mode(options), copy_aliases=options.copy_aliases, verify=options.verify)
     document.apply(specs)

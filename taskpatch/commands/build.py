@@ -13,7 +13,6 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from ..document import Document
 from ..errors import InputOutputError, InternalError, SelectorError, TaskpatchError
 from ..files import TARGETS_FILE_NAME as FILE_NAME
 from ..files import read_text, write_atomic
@@ -50,6 +49,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def generate(target: Target, verify: bool = True) -> str:
     """The output's text: the source with the target's specs applied."""
+    from ..document import Document
+
     text = read_text(target.source)
     document = Document(text, path=os.path.relpath(target.source), task=target.task, resources=target.resources,
                         template=target.template, verify=verify)

@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..document import render_spec
 from ..errors import PlanErrors, SpecSyntaxError, TaskpatchError
 from ..files import read_text, write_atomic, write_stdout
-from ..spec_ast import Spec
-from ..spec_parser import parse_args, parse_env, parse_override, parse_spec_file
+
+if TYPE_CHECKING:
+    from ..spec_ast import Spec
+
+# The command modules import the parser, YAML and planning code only in
+# their run(): building the argument parser (and `--help`) needs argparse alone.
 
 EXIT_OK, EXIT_CHANGED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
-SPEC_PARSERS = {"env": parse_env, "override": parse_override, "args": parse_args}
+SPEC_KINDS = {"env": "env", "override": "set", "args": "args"}  # option's dest -> parse_spec's kind
 
 
 class _OrderedSpec(argparse.Action):
@@ -68,11 +71,14 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
 
 def collect_specs(options: argparse.Namespace) -> list[Spec]:
     """Parse every spec; report all syntax errors together."""
+    from ..document import render_spec
+    from ..spec_parser import parse_spec, parse_spec_file
+
     specs: list[Spec] = []
     errors: list[TaskpatchError] = []
     for kind, text, flag in options.specs:
         try:
-            specs.append(SPEC_PARSERS[kind](text, flag))
+            specs.append(parse_spec(text, SPEC_KINDS[kind], flag))
         except SpecSyntaxError as exc:
             errors.append(exc)
     for path in options.spec_file:

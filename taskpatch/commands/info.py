@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from ..errors import SpecRef, SpecSyntaxError
-from ..spec_parser import ENV_NAME_RE, check_utf8
 from .common import EXIT_OK
 
 
@@ -20,6 +19,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def parse_pairs(pairs: list[str], label: str) -> dict[str, str]:
     """``key=value`` strings (values verbatim, split at the first ``=``)."""
+    from ..spec_parser import ENV_NAME_RE, check_utf8
+
     data: dict[str, str] = {}
     for pair in pairs:
         check_utf8(pair, SpecRef(pair, label))

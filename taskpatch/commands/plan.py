@@ -6,9 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..document import Document
 from ..files import read_text
-from ..scalars import json_value
 from .common import EXIT_OK, add_spec_options, collect_specs, display_name, template_mode, warn, write_stdout
 
 
@@ -21,6 +19,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(options: argparse.Namespace) -> int:
     import json  # imported here: the other commands start faster without it
+
+    from ..document import Document
 
     specs = collect_specs(options)
     name = display_name(options.file)
@@ -55,6 +55,9 @@ def run(options: argparse.Namespace) -> int:
 
 def _show(value: Any, action: str, new: bool = False) -> str:
     import json
+
+    from ..scalars import json_value
+
     if new and action == "delete":
         return "(deleted)"
     if not new and action in ("add", "append"):

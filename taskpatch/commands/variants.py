@@ -6,13 +6,14 @@ import argparse
 import os
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputOutputError, ValueTypeError
 from ..files import read_text, write_atomic
-from ..scalars import json_value
-from ..yaml_index import Node, build_index
 from .common import EXIT_OK, add_location_options, add_verify_option, template_mode
+
+if TYPE_CHECKING:
+    from ..yaml_index import Node
 
 
 INDEX_NAME = "variants.json"
@@ -39,6 +40,7 @@ def load_transforms(path: str) -> Any:
     with positions: its errors are checked here, at their line and column)."""
     from ..locate import to_data
     from ..sweep import transform_choices
+    from ..yaml_index import build_index
 
     index = build_index(read_text(path), path, template=False)
     if len(index.roots) > 1:
@@ -55,6 +57,7 @@ def load_transforms(path: str) -> Any:
 def run(options: argparse.Namespace) -> int:
     import json
 
+    from ..scalars import json_value
     from ..sweep import variants  # here: every other command starts faster
 
     transforms = load_transforms(options.transforms) if options.transforms else None
