@@ -11,6 +11,7 @@ from .errors import (
     SetupError,
     SpecSyntaxError,
     TaskpatchError,
+    ValidationError,
     ValueTypeError,
     YamlSyntaxError,
 )
@@ -23,11 +24,13 @@ __version__ = "0.1.0"
 # Loaded on first use (PEP 562): `taskpatch apply` needs none of them, and
 # the CLI's start-up time is part of what taskpatch promises.
 _LAZY = {
+    "Finding": "validation",
     "JsonFloat": "taskinfo",
     "MissingVariableError": "serving",
     "serve": "serving",
     "read_task_info": "taskinfo",
     "update_task_info": "taskinfo",
+    "validate": "validation",
     "variants": "sweep",
 }
 
@@ -42,6 +45,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "BigInt",
     "Document",
+    "Finding",
     "InputOutputError",
     "InternalError",
     "JsonFloat",
@@ -55,6 +59,7 @@ __all__ = [
     "SetupError",
     "SpecSyntaxError",
     "TaskpatchError",
+    "ValidationError",
     "ValueTypeError",
     "VerificationError",
     "YamlSyntaxError",
@@ -64,5 +69,6 @@ __all__ = [
     "read_task_info",
     "serve",
     "update_task_info",
+    "validate",
     "variants",
 ]
