@@ -28,6 +28,7 @@ from referencing import Registry, Resource as SchemaResource
 
 from .errors import ValidationError, did_you_mean
 from .locate import find_groups, to_data
+from .scalars import BigInt
 from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex, build_index, split_bom
 
 SCHEMA_FILES = ("common.json", "kuberlab.json", "kubernetes.json")
@@ -126,7 +127,7 @@ class _Checker:
         # A key written once per template branch: to_data keeps the last
         # copy, so the first copies are checked in a second pass.
         for first in (False, True) if self.index.template is not None else (False,):
-            data = to_data(node, aliases={}, first=first)
+            data = _comparable(to_data(node, aliases={}, first=first))
             for error in _validator(definition).iter_errors(data):
                 self.report(error, node, prefix, first)
 
@@ -141,7 +142,7 @@ class _Checker:
             return
         if self.templated(node):
             return  # what markup renders to is unknown: never flagged
-        self.add(node, prefix + path, _message(error))
+        self.add(node, prefix + path, _message(error, _show(node, error.instance, self.index.text)))
 
     def unknown_key(self, key: str, node: Node, path: list[Any], schema: dict[str, Any]) -> None:
         hint = did_you_mean(key, schema.get("properties", {}))
@@ -167,6 +168,23 @@ class _Checker:
                 path.append(key.value if isinstance(key, Scalar) else "?")  # "?": a complex key
             node = parent
         return path[::-1]
+
+
+_HUGE = 2**63  # beyond every bound the schemas set (int32 counts, ports, int64 quantities)
+
+
+def _comparable(data: Any) -> Any:
+    """``data`` with each ``BigInt`` (an integer too long for ``int()``, kept
+    as text) as an int of its sign past every bound, so that the schemas can
+    compare it; messages quote the text as written."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            data[key] = _comparable(value)
+    elif isinstance(data, list):
+        data[:] = [_comparable(item) for item in data]
+    elif isinstance(data, BigInt):
+        return -_HUGE if data.text.startswith("-") else _HUGE
+    return data
 
 
 def _copy(mapping: Mapping, key: str, first: bool) -> int:
@@ -215,18 +233,18 @@ def json_path(parts: list[Any]) -> str:
     return out
 
 
-def _show(value: Any) -> str:
-    """A value as a message quotes it: strings quoted, the rest as YAML writes them."""
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return json.dumps(value)
+def _show(node: Node, value: Any, source: str) -> str:
+    """The offending value as a message quotes it: a string quoted, any other
+    scalar as written in ``source`` (an int too long for ``str()`` too), a
+    collection by its kind; long ones cut short."""
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    shown = repr(value) if isinstance(value, str) else source[node.start:node.end]
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
-def _message(error: SchemaError) -> str:
+def _message(error: SchemaError, shown: str) -> str:
+    """The message for a schema error about a value ``shown`` so (``_show``)."""
     schema, value, keyword = error.schema, error.instance, error.validator
     described = schema.get("description") if isinstance(schema, dict) else None
     if keyword == "required":
@@ -239,17 +257,17 @@ def _message(error: SchemaError) -> str:
             return f"has both {' and '.join(map(repr, present))}; give one of them"
         return f"needs {' or '.join(map(repr, options))}"
     if keyword == "enum":
-        return f"{_show(value)} is not {described or 'one of ' + ', '.join(map(_show, error.validator_value))}" \
+        return f"{shown} is not {described or 'one of ' + ', '.join(map(repr, error.validator_value))}" \
                f"{_enum_hint(value, error.validator_value)}"  # type: ignore[arg-type]
     if keyword == "const":
-        return f"{_show(value)} is not {_show(error.validator_value)}"
+        return f"{shown} is not {error.validator_value!r}"
     if described:
         field = error.path[-1] if error.path else None
-        return f"{_show(value)} is not {described}{_hint(schema.get('x-taskpatch-hint'), value, field)}"
+        return f"{shown} is not {described}{_hint(schema.get('x-taskpatch-hint'), value, field)}"
     if keyword == "type":
         expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         wanted = " or ".join(_YAML_TYPES[t] for t in expected if t != "null")
-        return f"expected {wanted}, got {_show(value)}"
+        return f"expected {wanted}, got {shown}"
     return error.message
 
 

@@ -306,3 +306,16 @@ def test_only_validating_runs_import_jsonschema(tmp_path: Path) -> None:
     assert "jsonschema" not in _imported(["plan", str(config), "-s", "worker.replicas=2"], tmp_path)
     assert "jsonschema" in _imported(["apply", str(config), "-s", "worker.replicas=2", "--validate"], tmp_path)
     assert "jsonschema" in _imported(["validate", str(config)], tmp_path)
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "-" + "9" * 5000, "0x" + "f" * 4000, ".nan", "-.inf", "!!binary aGk=",
+                                   "2024-01-01", "[1, {a: *x}]", "*x", "~"])
+def test_odd_values_are_findings_or_valid_never_a_crash(value: str) -> None:
+    text = f"x: &x 1\nresources:\n- name: w\n  replicas: {value}\n  port: {value}\n  resources: {{limits: {{cpu: {value}}}}}\n"
+    for finding in taskpatch.validate(text):
+        assert finding.line in (4, 5, 6) and len(finding.message) < 300
+    # A huge count is a non-negative integer, but no port; a huge negative one is neither.
+    if value.startswith("9"):
+        assert [f.line for f in taskpatch.validate(text)] == [5]
+    if value.startswith("-9"):
+        assert [f.line for f in taskpatch.validate(text)] == [4, 5, 6]
