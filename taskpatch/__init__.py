@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors
         SetupError,
         SpecSyntaxError,
         TaskpatchError,
+        ValidationError,
         ValueTypeError,
         YamlSyntaxError,
     )
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors
     from .spec_parser import parse_spec, parse_spec_file
     from .sweep import variants
     from .taskinfo import JsonFloat, read_task_info, update_task_info
+    from .validation import Finding, validate
     from .verify import VerificationError
 
 # Every public name is loaded on first use (PEP 562): `taskpatch --help`
@@ -33,10 +35,11 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors
 _LAZY = {
     **dict.fromkeys(("Document", "load", "loads", "patch_text"), "document"),
     **dict.fromkeys(("InputOutputError", "InternalError", "NotATaskConfigError", "PathError", "PlanErrors",
-                     "SelectorError", "SetupError", "SpecSyntaxError", "TaskpatchError", "ValueTypeError",
-                     "YamlSyntaxError"), "errors"),
+                     "SelectorError", "SetupError", "SpecSyntaxError", "TaskpatchError", "ValidationError",
+                     "ValueTypeError", "YamlSyntaxError"), "errors"),
     **dict.fromkeys(("Operation", "Plan"), "plan"),
     "BigInt": "scalars",
+    "Finding": "validation",
     "JsonFloat": "taskinfo",
     "MissingVariableError": "serving",
     "parse_spec": "spec_parser",
@@ -44,6 +47,7 @@ _LAZY = {
     "read_task_info": "taskinfo",
     "serve": "serving",
     "update_task_info": "taskinfo",
+    "validate": "validation",
     "variants": "sweep",
     "VerificationError": "verify",
 }
@@ -66,6 +70,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "BigInt",
     "Document",
+    "Finding",
     "InputOutputError",
     "InternalError",
     "JsonFloat",
@@ -79,6 +84,7 @@ __all__ = [
     "SetupError",
     "SpecSyntaxError",
     "TaskpatchError",
+    "ValidationError",
     "ValueTypeError",
     "VerificationError",
     "YamlSyntaxError",
@@ -90,5 +96,6 @@ __all__ = [
     "read_task_info",
     "serve",
     "update_task_info",
+    "validate",
     "variants",
 ]

@@ -1,4 +1,4 @@
-"""Command line: ``taskpatch apply|plan|build|serve|variants|info|corpus``.
+"""Command line: ``taskpatch apply|plan|build|serve|variants|info|corpus|validate``.
 
 stdout carries data only; messages go to stderr. Exit codes: 0 done,
 1 ``--check`` found a change, 2 bad input (one positioned line per error),
@@ -14,7 +14,7 @@ import sys
 from typing import Any, Sequence
 
 from . import __version__
-from .commands import apply, build, corpus, info, plan, serve, variants
+from .commands import apply, build, corpus, info, plan, serve, validate, variants
 from .commands.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, display_name
 from .errors import InternalError, TaskpatchError
 from .files import discard_stdout, stdout_error, write_stdout
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="taskpatch", description="Patch ML task configs offline, byte-exactly.")
     parser.add_argument("--version", action="version", version=f"taskpatch {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for command in (apply, plan, build, serve, variants, info, corpus):
+    for command in (apply, plan, build, serve, variants, info, corpus, validate):
         command.add_parser(commands)
     return parser
 

@@ -10,7 +10,10 @@ column, for callers that can show more than one line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from .validation import Finding
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,21 @@ class ValueTypeError(TaskpatchError):
     """A value does not fit the field it is written to."""
 
     kind = "type error"
+
+
+class ValidationError(TaskpatchError):
+    """``apply --validate`` or a target's ``validate: true`` found problems
+    in the patched text: one line per finding, and nothing is written."""
+
+    kind = "validation error"
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        first = findings[0]
+        super().__init__(f"{first.path}: {first.message}", file=first.file, line=first.line, column=first.column)
+        self.findings = list(findings)
+
+    def __str__(self) -> str:
+        return "\n".join(str(finding) for finding in self.findings)
 
 
 class SetupError(TaskpatchError):

@@ -10,6 +10,7 @@
         args: [worker.batch-size=23]
         spec-file: specs/prod.tp    # optional, added after the lists
         render: true
+        validate: true              # optional: check the output against the JSON Schemas
 
 Paths are relative to the file, and must lead (symlinks followed) into its
 folder unless the file says ``allow-outside: true`` at the top. It is read
@@ -40,7 +41,7 @@ from .yaml_index import Mapping, Node, Scalar, Sequence, build_index
 FILE_NAME = TARGETS_FILE_NAME
 SPEC_LISTS = {"env": parse_env, "set": parse_override, "unset": parse_override, "args": parse_args}
 TOP_KEYS = ("targets", "allow-outside")
-TARGET_KEYS = ("source", "output", "task", "resources", *SPEC_LISTS, "spec-file", "render", "template")
+TARGET_KEYS = ("source", "output", "task", "resources", *SPEC_LISTS, "spec-file", "render", "template", "validate")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Target:
     resources: str | None = None
     template: bool | None = None
     line: int = 0  # of the target in the targets file
+    validate: bool = False  # check the output against the JSON Schemas before writing it
 
     @property
     def name(self) -> str:
@@ -141,6 +143,7 @@ class _Reader:
                 self.errors.append(exc)
         render = self.flag(fields.get("render"), "render")
         template = self.flag(fields.get("template"), "template", optional=True)
+        validate = bool(self.flag(fields.get("validate"), "validate"))
         if render:
             from .document import render_spec
 
@@ -149,7 +152,7 @@ class _Reader:
         resources = self.text_field(fields.get("resources"), "resources")
         if len(self.errors) > before or source is None or output is None:
             return None
-        target = Target(source, output, tuple(specs), task, resources, template, node.line + 1)
+        target = Target(source, output, tuple(specs), task, resources, template, node.line + 1, validate)
         self.output_nodes[id(target)] = fields["output"]
         return target
 

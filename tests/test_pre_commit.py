@@ -72,7 +72,8 @@ def test_hooks_fail_on_a_stale_output_and_build_fixes_it(tmp_path: Path) -> None
     (repo / "configs" / "task.yaml").write_text(SOURCE)
     (repo / "taskpatch.yaml").write_text(TARGETS)
     (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n- repo: {project}\n  rev: {rev}\n  hooks:\n  - id: taskpatch-check\n  - id: taskpatch-build\n")
+        f"repos:\n- repo: {project}\n  rev: {rev}\n  hooks:\n  - id: taskpatch-check\n  - id: taskpatch-build\n"
+        "  - id: taskpatch-validate\n    files: ^configs/\n")
     _run(["git", "init", "-q"], repo, env)
     pre_commit = [sys.executable, "-m", "pre_commit"]
     _run([*pre_commit, "install"], repo, env)
@@ -95,3 +96,12 @@ def test_hooks_fail_on_a_stale_output_and_build_fixes_it(tmp_path: Path) -> None
     _run(["git", "commit", "-q", "-m", "change the source"], repo, env)
     clean = _run([*pre_commit, "run", "--all-files"], repo, env)
     assert "Passed" in clean.stdout
+
+    # taskpatch-validate checks the staged configs themselves, at the line of the mistake.
+    (repo / "configs" / "task.yaml").write_text(SOURCE.replace("  replicas: 1\n", "  replcas: 1\n"))
+    _run(["git", "add", "configs/task.yaml"], repo, env)
+    failed = _run(["git", "commit", "-q", "-m", "a typo"], repo, env, check=False)
+    report = failed.stdout + failed.stderr
+    assert failed.returncode != 0, report
+    assert ("configs/task.yaml:3:3: validation error: $.resources[0].replcas: unknown key 'replcas' in a "
+            "Kuberlab resource; did you mean 'replicas'?") in report

@@ -37,6 +37,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--diff", action="store_true", help="print a unified diff instead of the result")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if FILE would change")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
+    parser.add_argument("--validate", action="store_true",
+                        help="check the patched text against the JSON Schemas first; findings are exit 2, "
+                             "nothing written")
     parser.set_defaults(run=run)
 
 
@@ -76,4 +79,9 @@ def _patch(options: argparse.Namespace, original: str, specs: list[Spec]) -> str
     document.apply(specs)
     for warning in document.warnings:
         warn(warning)
+    if options.validate:
+        from ..validation import require_valid  # imports jsonschema: only --validate pays for it
+
+        require_valid(document.text, file=display_name(options.file), task=options.task,
+                      resources=options.resources, template=template_mode(options))
     return document.text

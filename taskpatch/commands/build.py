@@ -55,6 +55,11 @@ def generate(target: Target, verify: bool = True) -> str:
     document = Document(text, path=os.path.relpath(target.source), task=target.task, resources=target.resources,
                         template=target.template, verify=verify)
     document.apply(list(target.specs))
+    if target.validate:
+        from ..validation import require_valid  # imports jsonschema: only validating targets pay for it
+
+        require_valid(document.text, file=os.path.relpath(target.output), task=target.task,
+                      resources=target.resources, template=target.template)
     return document.text
 
 
