@@ -74,8 +74,12 @@ class Slot:
     def set(self, value: Any) -> None:
         container, key = self.container, self.key
         if isinstance(container, (dict, list)):
+            self.overlay.touch(container)
             container[key] = value
-        elif isinstance(container, Mapping):
+            self.overlay.adopt(value, self.overlay.owners.get(id(container)))
+            return
+        self.overlay.adopt(value, container)
+        if isinstance(container, Mapping):
             entries = self.overlay.map_edit(container)
             i = key_position(container, key)
             if i is not None:
@@ -95,6 +99,8 @@ class Slot:
 
     def delete(self) -> None:
         container, key = self.container, self.key
+        if isinstance(container, (dict, list)):
+            self.overlay.touch(container)
         if isinstance(container, dict):
             container.pop(key, None)
         elif isinstance(container, list):
@@ -220,6 +226,10 @@ class Overlay:
         # inside it, each with the refusal it meets unless every user of
         # the anchor gets the edit (Walker.settle_shared).
         self.shared: dict[int, SharedUse] = {}
+        # New content (plain dicts and lists) -> the existing node it was put
+        # in, kept where aliases share something: an edit of new content
+        # inside a shared value is an edit of that value too.
+        self.owners: dict[int, Node] = {}
 
     def check_removable(self, node: Any) -> None:
         """Refuse to replace or delete a value that defines an anchor an
@@ -256,6 +266,26 @@ class Overlay:
             error = self.anchor_error(node, found, _INSIDE_SHARED)
             error.shared = True  # type: ignore[attr-defined]  # copying the aliases (--copy-aliases) lifts it
             use.edited.setdefault(rid, (self.resource, error))
+
+    def adopt(self, content: Any, owner: Node | None) -> None:
+        """Note that new ``content`` (and what it holds) lives in ``owner``."""
+        if not self.index.shared:
+            return
+        stack = [content]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, (dict, list)):
+                if owner is None:
+                    self.owners.pop(id(item), None)  # an id freed and reused must not keep an old owner
+                else:
+                    self.owners[id(item)] = owner
+                stack.extend(item.values() if isinstance(item, dict) else item)
+
+    def touch(self, content: Any) -> None:
+        """An edit of new content: an edit inside the node it lives in."""
+        owner = self.owners.get(id(content))
+        if owner is not None:
+            self.note_shared(owner)
 
     def anchor_error(self, node: Node, found: tuple[Node, list[Node]], message: str) -> PathError:
         anchored, users = found

@@ -119,6 +119,8 @@ def test_an_edit_every_user_of_an_anchor_gets_is_made_once(specs: dict[str, list
     ({"env": ["api:X=1"]}, r"inside &base-env \(line 5\), which \*base-env also uses \(line 9, 11\)", (6, 5)),
     ({"env": ["worker:X=1", "cron:X=1", "api:X=1"]}, r"through the alias", (9, 10)),  # one spec must select all
     ({"overrides": ["worker.env=[]"]}, r"alias", (9, 10)),  # replacing an alias is not an edit inside it
+    # what an earlier spec added to the shared value is shared too
+    ({"env": ["X=1", "api:X=2"]}, r"inside &base-env .* \(api, worker, cron share it", (6, 5)),
 ])
 def test_an_edit_some_users_of_an_anchor_get_is_refused(specs: dict[str, list[str]], message: str,
                                                        at: tuple[int, int]) -> None:

@@ -144,6 +144,9 @@ CASES = [
      {"overrides": ["~w.env[0]"]}, "resources:\n- name: w\n  env: []\n"),
     ("indentless-comment-after-colon", "resources:\n- name: w\n  env: # c\n  - name: A\n    value: x\n",
      {"overrides": ["~w.env", "w.env=x"]}, "resources:\n- name: w\n  env: # c\n    x\n"),
+    ("append-after-a-cut-to-the-end", "resources:\n- name: ps\n  env:\n  - name: C\n    value: 1\n  - name: B\n"
+     "    value: 2\n  res: x", {"env": ["E=m"], "overrides": ["~*.env[name=B]", "~ps.res"]},
+     "resources:\n- name: ps\n  env:\n  - name: C\n    value: 1\n  - name: E\n    value: m"),
     ("indentless-anchored-append", "resources:\n- name: w\n  env: &e\n  - name: A\n    value: x\n",
      {"env": ["B=1"]}, "resources:\n- name: w\n  env: &e\n  - name: A\n    value: x\n  - name: B\n    value: '1'\n"),
     # Block scalars.

@@ -66,6 +66,7 @@ def _args_at(walker: Walker, args_slot: Slot, spec: ArgsSpec, resource: Resource
                               f"'{spec.selector.pattern}.args[{at + 1}]=...'", spec.source, spec.key.span,
                               args if isinstance(args, Sequence) else resource.node)
         if isinstance(args, list):
+            walker.touch(args)
             args.extend([flag, value])
         else:
             walker.note_branch(args, key, "added", args_slot.covered)

@@ -53,10 +53,13 @@ def _env_at(walker: Walker, env_slot: Slot, spec: EnvSpec, resource: Resource) -
             return
     entry = {"name": NewScalar(spec.name), "value": value}
     if isinstance(env, list):
+        walker.touch(env)
         env.append(entry)
+        walker.adopt(entry, walker.owners.get(id(env)))
     else:
         walker.note_branch(env, spec.name, "added", env_slot.covered)
         walker.seq_edit(env).appended.append(entry)
+        walker.adopt(entry, env)
     walker.record("append", resource, keys, MISSING, spec.value, spec.source, env.line + 1 if isinstance(env, Sequence) else 0)
 
 

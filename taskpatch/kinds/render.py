@@ -73,6 +73,7 @@ def _fold(walker: Walker, spec: RenderSpec, resource: Resource, command_slot: Sl
         elif isinstance(command, (Sequence, list)):
             items = [NewScalar(i) for i in render.argv_items(args, spec.style)]
             if isinstance(command, list):
+                walker.touch(command)
                 command.extend(items)
             else:
                 walker.seq_edit(command).appended.extend(items)

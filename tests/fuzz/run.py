@@ -223,10 +223,12 @@ def check_locality(config: Config, source: str, output: str, touched: list[tuple
     kept.update(_CHOMPED.sub(r"\1+\3", line) for line in new_lines if _CHOMPED.search(line))
     may_change = Counter(line for line, (path, content) in zip(old_lines, tags)
                          if line_may_change(path, content, touched))
-    if not source.endswith(("\n", "\r")) and new_lines and new_lines[-1] in old_lines:
-        # The file ends without a line break: blank lines between its new
-        # last line and deleted lines after it go with them.
-        last = len(old_lines) - 1 - old_lines[::-1].index(new_lines[-1])
+    survivor = next((line for line in reversed(new_lines) if line in old_lines), None)
+    if not source.endswith(("\n", "\r")) and survivor is not None:
+        # The file ends without a line break: blank lines between the last
+        # line it keeps (lines may be added after it) and deleted lines after
+        # it go with them.
+        last = len(old_lines) - 1 - old_lines[::-1].index(survivor)
         may_change[""] += next((n for n, line in enumerate(old_lines[last + 1 :]) if line.strip()), 0)
     for text, count in Counter(old_lines).items():
         lost = count - kept[text]
