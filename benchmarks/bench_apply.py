@@ -35,7 +35,7 @@ from typing import Any, Callable
 from ruamel.yaml import YAML
 
 import taskpatch
-from benchkit import Goal, Row, Timing, finish, measure, print_time, ratio_row
+from benchkit import Goal, Row, Timing, finish, measure, measure_each, print_time, ratio_row
 from taskpatch.spec_parser import parse_args, parse_env, parse_override
 
 SPECS = [
@@ -166,17 +166,18 @@ def check_patched(style: str, text: str) -> None:
 
 def p1_rows(style: Style, text: str, repeat: int, figures: dict[str, Any]) -> list[Row]:
     check_patched(style.name, text)
-    scan = measure(repeat, lambda: event_scan(text))
-    ours = measure(repeat, lambda: taskpatch_apply(text))
-    unverified = measure(repeat, lambda: taskpatch_apply(text, verify=False))
+    scan, ours, unverified = measure_each(repeat, [lambda: event_scan(text), lambda: taskpatch_apply(text),
+                                                   lambda: taskpatch_apply(text, verify=False)])
     trip = measure(max(1, repeat // 2), lambda: round_trip(text))
     print(f"P1, {style.label}: {style.description}; {len(text.encode()) / 1024:.0f} KB, {len(SPECS)} specs")
     for name, timing in (("C event scan (typ='safe').parse", scan), ("taskpatch apply (verified)", ours),
                          ("taskpatch apply, verify=False", unverified), ("ruamel.yaml round trip", trip)):
         print_time(name, timing)
-    figures[f"P1-{style.name}"] = {"bytes": len(text.encode()), "event_scan": scan.to_json(),
-                              "apply": ours.to_json(), "apply_no_verify": unverified.to_json(),
-                              "round_trip": trip.to_json(), "verification_cost": ours.cpu_min / unverified.cpu_min}
+    figures[f"P1-{style.name}"] = {
+        "bytes": len(text.encode()), "event_scan": scan.to_json(), "apply": ours.to_json(),
+        "apply_no_verify": unverified.to_json(), "round_trip": trip.to_json(),
+        "verification_cost": ours.cpu_min / unverified.cpu_min,
+    }
     return [
         ratio_row(f"P1-verify-{style.name}", f"apply / C event scan, {style.label}", ours, scan, Goal("<=", 3)),
         ratio_row(f"P1-no-verify-{style.name}", f"apply verify=False / event scan, {style.label}", unverified,

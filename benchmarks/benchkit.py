@@ -13,7 +13,7 @@ import json
 import statistics
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,22 @@ class Timing:
 
 
 def measure(rounds: int, action: Callable[[], object]) -> Timing:
-    cpu: list[float] = []
-    wall: list[float] = []
+    return measure_each(rounds, [action])[0]
+
+
+def measure_each(rounds: int, actions: Sequence[Callable[[], object]]) -> list[Timing]:
+    """Time the actions in turn, round after round, so that a spell of load
+    from other processes falls on all of them rather than on one: their
+    ratios hold better than their times."""
+    cpu: list[list[float]] = [[] for _ in actions]
+    wall: list[list[float]] = [[] for _ in actions]
     for _ in range(rounds):
-        cpu_start, wall_start = time.process_time(), time.perf_counter()
-        action()
-        wall.append(time.perf_counter() - wall_start)
-        cpu.append(time.process_time() - cpu_start)
-    return Timing(tuple(cpu), tuple(wall))
+        for index, action in enumerate(actions):
+            cpu_start, wall_start = time.process_time(), time.perf_counter()
+            action()
+            wall[index].append(time.perf_counter() - wall_start)
+            cpu[index].append(time.process_time() - cpu_start)
+    return [Timing(tuple(c), tuple(w)) for c, w in zip(cpu, wall)]
 
 
 @dataclass(frozen=True)
