@@ -57,11 +57,16 @@ ISSUE_ROWS = (
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one script reported: its rows, or why it reported none."""
+    """What one script reported (its JSON object), or why it reported none."""
 
     script: str
-    rows: tuple[dict[str, Any], ...]
+    report: dict[str, Any]
     error: str | None = None
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.report.get("rows", [])
+        return rows
 
 
 def optional_flags(script: Path, wanted: list[str]) -> list[str]:
@@ -76,19 +81,25 @@ def run_script(script: Path, wanted: list[str]) -> Outcome:
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, str(script), *flags], capture_output=True, text=True)
     print(f"run.py:   exit {proc.returncode} after {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    rows = json_rows(proc.stdout) if proc.returncode in (0, 1) else None
-    if rows is None:
+    report = json_report(proc.stdout) if proc.returncode in (0, 1) else None
+    if report is None:
         last = (proc.stderr.strip().splitlines() or ["nothing on stderr"])[-1]
-        return Outcome(script.name, (), f'exit {proc.returncode} without a JSON {{"rows": [...]}} last line; {last}')
-    return Outcome(script.name, tuple(rows))
+        return Outcome(script.name, {}, f'exit {proc.returncode} without a JSON {{"rows": [...]}} last line; {last}')
+    return Outcome(script.name, report)
 
 
-def json_rows(stdout: str) -> list[dict[str, Any]] | None:
+ROW_KEYS = {"id", "what", "value", "goal", "ok"}
+
+
+def json_report(stdout: str) -> dict[str, Any] | None:
+    """The last line's JSON object, if its rows have what the table shows."""
     try:
-        rows: list[dict[str, Any]] = json.loads(stdout.strip().splitlines()[-1])["rows"]
-    except (IndexError, ValueError, KeyError, TypeError):
-        return None
-    return rows
+        report = json.loads(stdout.strip().splitlines()[-1])
+        if all(ROW_KEYS <= row.keys() for row in report["rows"]):
+            return dict(report)
+    except (IndexError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
 
 
 def issue_row(row_id: str) -> str | None:
@@ -107,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one round (for tests)")
     parser.add_argument("--no-large", action="store_true", help="skip the slow rows (50 MB of input)")
-    parser.add_argument("--json", action="store_true", help="print every row as JSON, as the last line")
+    parser.add_argument("--json", action="store_true", help="print every row and every script's JSON as the last line")
     options = parser.parse_args(argv)
     wanted = ["--quick"] if options.quick else [] if options.no_large else ["--large"]
 
@@ -129,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     missed = sum(not row["ok"] for row in rows)
     print(f"{len(rows)} rows from {len(outcomes)} scripts; missed: {missed}; scripts failed: {len(failed)}")
     if options.json:
-        print(json.dumps({"rows": rows, "failed": {outcome.script: outcome.error for outcome in failed}}))
+        print(json.dumps({"rows": rows, "scripts": {outcome.script: outcome.report for outcome in outcomes},
+                          "failed": {outcome.script: outcome.error for outcome in failed}}))
     return 1 if missed or failed else 0
 
 
