@@ -1,6 +1,8 @@
-"""Apply the benchmark's 10 specs to one config file in a fresh process, for
-the figures that other work in the same process would disturb: peak memory
-(M1) and the time at sizes up to 50 MB (P5). ``bench_apply.py`` runs it.
+"""Apply the benchmark's 10 specs to one config file in a fresh process.
+
+For the figures that other work in the same process would disturb: peak
+memory (M1) and the time at sizes up to 50 MB (P5). ``bench_apply.py``
+runs it.
 
     python benchmarks/apply_probe.py CONFIG [--rounds N]
 

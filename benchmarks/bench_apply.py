@@ -1,7 +1,11 @@
-"""Benchmark: taskpatch apply (issue 10's rows P1, M1 and P5), on the
-benchmark's config and on a differently styled one of about the same size.
+"""Benchmark taskpatch apply: issue 10's rows P1, M1 and P5, on two config styles.
 
-    python benchmarks/bench_apply.py [--resources 1000] [--repeat 5] [--large] [--quick] [--json]
+    python benchmarks/bench_apply.py [--resources 1000] [--repeat 5] [--scale-from 800] [--large]
+                                     [--quick] [--json]
+
+P1 and M1 run on the benchmark's config (``make_config``) and on one of
+about the same size in another hand (``make_restyled_config``: 4-space
+indent, ``-   `` items, flow env lists, string args, a comment a line).
 
 - P1: 10 specs (6,400 edits) on 1,000 resources against the C event scan
   (``YAML(typ='safe', pure=False).parse``), verified (goal <= 3x) and with

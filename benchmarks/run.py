@@ -1,5 +1,6 @@
-"""Run every benchmark script, one after another, and print one table of
-issue 10's rows: id, what, measured, goal, ok or MISSED.
+"""Run every benchmark script in turn and print one table of issue 10's rows.
+
+The table's columns: id, what, measured, goal, ok or MISSED.
 
     python benchmarks/run.py [--quick] [--no-large] [--json]
 
