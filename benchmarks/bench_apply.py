@@ -28,6 +28,7 @@ import argparse
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -139,6 +140,17 @@ STYLES = (
 def best_of(repeat: int, action: Callable[[], object]) -> float:
     """The least wall time over ``repeat`` runs (bench_variants.py's timer)."""
     return measure(repeat, action).wall_min
+
+
+def median_run(argv: list[str], runs: int, env: dict[str, str]) -> float:
+    """The median wall time of a command: the CLI timer bench_variants.py's
+    P2w row imports (the CLI row it was written for is bench_startup.py's)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def round_trip(text: str) -> None:
