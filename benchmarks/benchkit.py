@@ -118,13 +118,14 @@ def measured_text(value: float, unit: str, wall_value: float | None) -> str:
     return text if wall_value is None else f"{text} (wall {wall_value:.2f}{unit})"
 
 
-def table_line(row_id: str, what: str, measured: str, goal: str, status: str) -> str:
-    """One line of the goals table, the same in every script and in run.py."""
-    return f"{row_id:22} {what:58} {measured:24} {goal:8} {status}"
+def table_line(row_id: str, what: str, measured: str, goal: str, status: str, width: int = 58) -> str:
+    """One line of the goals table, the same in every script and in run.py;
+    ``width`` is the "what" column's."""
+    return f"{row_id:22} {what:{width}} {measured:24} {goal:8} {status}"
 
 
-def print_table_head() -> None:
-    print(table_line("id", "what", "measured (cpu min)", "goal", "status"))
+def print_table_head(width: int = 58) -> None:
+    print(table_line("id", "what", "measured (cpu min)", "goal", "status", width))
 
 
 def print_time(label: str, timing: Timing) -> None:

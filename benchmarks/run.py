@@ -110,9 +110,9 @@ def issue_row(row_id: str) -> str | None:
     return None
 
 
-def row_line(row: dict[str, Any]) -> str:
+def row_line(row: dict[str, Any], width: int) -> str:
     measured = measured_text(row["value"], row.get("unit", ""), row.get("wall_value"))
-    return table_line(row["id"], row["what"], measured, row["goal"], "ok" if row["ok"] else "MISSED")
+    return table_line(row["id"], row["what"], measured, row["goal"], "ok" if row["ok"] else "MISSED", width)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,16 +125,17 @@ def main(argv: list[str] | None = None) -> int:
 
     outcomes = [run_script(script, wanted) for script in sorted(HERE.glob("bench_*.py"))]
     rows = [row for outcome in outcomes for row in outcome.rows]
-    print_table_head()
+    width = max(len(what) for what in [*(row["what"] for row in rows), *(what for _, what, _ in ISSUE_ROWS)])
+    print_table_head(width)
     for issue_id, what, goal in ISSUE_ROWS:
         mine = [row for row in rows if issue_row(row["id"]) == issue_id]
         for row in mine:
-            print(row_line(row))
+            print(row_line(row, width))
         if not mine:
-            print(table_line(issue_id, what, "not measured", goal, "-"))
+            print(table_line(issue_id, what, "not measured", goal, "-", width))
     for row in rows:
         if issue_row(row["id"]) is None:
-            print(row_line(row))
+            print(row_line(row, width))
     failed = [outcome for outcome in outcomes if outcome.error]
     for outcome in failed:
         print(f"{outcome.script}: FAILED, {outcome.error}")
