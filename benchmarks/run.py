@@ -96,7 +96,7 @@ def json_report(stdout: str) -> dict[str, Any] | None:
     """The last line's JSON object, if its rows have what the table shows."""
     try:
         report = json.loads(stdout.strip().splitlines()[-1])
-        if all(ROW_KEYS <= row.keys() for row in report["rows"]):
+        if all(ROW_KEYS <= row.keys() and isinstance(row["value"], (int, float)) for row in report["rows"]):
             return dict(report)
     except (IndexError, ValueError, KeyError, TypeError, AttributeError):
         pass

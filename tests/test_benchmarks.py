@@ -76,7 +76,8 @@ def test_run_prints_one_table_of_every_issue_row() -> None:
 
 def test_run_reports_a_script_that_breaks_the_convention(benchmarks_module: Any, tmp_path: Path) -> None:
     run_module = benchmarks_module("run")
-    good, silent, rowless, crashing = (tmp_path / f"bench_{name}.py" for name in ("good", "silent", "rowless", "crash"))
+    good, silent, rowless, wordy, crashing = (tmp_path / f"bench_{name}.py"
+                                              for name in ("good", "silent", "rowless", "wordy", "crash"))
     good.write_text("import argparse, json, sys\n"
                     "p = argparse.ArgumentParser(); p.add_argument('--json', action='store_true')\n"
                     "p.add_argument('--quick', action='store_true'); o = p.parse_args()\n"
@@ -85,11 +86,14 @@ def test_run_reports_a_script_that_breaks_the_convention(benchmarks_module: Any,
                     "print('table'); print(json.dumps({'rows': [row]})); sys.exit(1 if o.quick else 0)\n")
     silent.write_text("print('no JSON here')\n")
     rowless.write_text("import json; print(json.dumps({'rows': [{'id': 'P4-x', 'value': 1.0}]}))\n")
+    wordy.write_text("import json; print(json.dumps({'rows': [{'id': 'P4-x', 'what': 'w', 'value': 'fast',\n"
+                     "                                           'goal': '>= 5', 'ok': True}]}))\n")
     crashing.write_text("raise ValueError('broken')\n")
     outcome = run_module.run_script(good, ["--quick", "--large"])  # --large is not in its --help
     assert outcome.error is None and outcome.rows[0]["value"] == 1.0
     assert run_module.run_script(silent, []).error.startswith("exit 0 without a JSON")
     assert run_module.run_script(rowless, []).error.startswith("exit 0 without a JSON")  # no what, goal, ok
+    assert run_module.run_script(wordy, []).error.startswith("exit 0 without a JSON")  # a value is a number
     assert run_module.run_script(crashing, []).error.endswith("last line; ValueError: broken")
 
 
