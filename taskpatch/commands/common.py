@@ -120,8 +120,25 @@ def unified_diff(old: str, new: str, name: str) -> str:
     return "".join(lines)
 
 
+def wants_colour(mode: str, stream: Any) -> bool:
+    """``--color always|never`` decides; ``auto`` follows the conventions,
+    in CPython's order: ``NO_COLOR`` (no-color.org) turns colour off,
+    ``FORCE_COLOR`` (force-color.org) turns it on even into a pipe,
+    ``TERM=dumb`` turns it off, and otherwise a terminal gets it. Empty
+    values count as unset, as both conventions say."""
+    if mode != "auto":
+        return mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return stream is not None and stream.isatty()
+
+
 def colourise(diff: str, mode: str, stream: Any) -> str:
-    if mode == "never" or (mode == "auto" and (os.environ.get("NO_COLOR") or stream is None or not stream.isatty())):
+    if not wants_colour(mode, stream):
         return diff
     colours = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
     out = []

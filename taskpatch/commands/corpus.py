@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from ..errors import InputOutputError
 from .common import EXIT_OK, write_stdout
 
 
@@ -20,6 +21,9 @@ def run(options: argparse.Namespace) -> int:
 
     from ..corpus import SPECS, run_corpus, summary  # here: every other command starts faster
 
+    if not os.path.isdir(options.folder):  # os.walk would report an empty folder
+        reason = "not a folder" if os.path.exists(options.folder) else "no such folder"
+        raise InputOutputError(f"cannot read: {reason}", file=options.folder)
     results = run_corpus(options.folder)
     if options.format == "json":
         rows = [{"file": os.path.relpath(r.file, options.folder), "kind": r.kind, "patched": r.patched,
