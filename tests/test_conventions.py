@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-import taskpatch
 from taskpatch.cli import main
 from taskpatch.commands.common import wants_colour
 from taskpatch.targets import find_targets_file
@@ -120,12 +119,6 @@ def test_corpus_needs_a_folder(tmp_path: Path, capfd: pytest.CaptureFixture[str]
     make(target)
     assert main(["corpus", str(target)]) == 2
     assert capfd.readouterr() == ("", f"{target}: I/O error: cannot read: {reason}\n")
-
-
-def test_info_set_creates_the_folders(tmp_path: Path) -> None:
-    path = tmp_path / "a" / "b" / "info.json"
-    assert main(["info", "set", str(path), "model_path=/m"]) == 0
-    assert taskpatch.read_task_info(str(path)) == {"model_path": "/m"}
 
 
 def test_variants_without_anything_to_vary_is_a_usage_error(tmp_path: Path,

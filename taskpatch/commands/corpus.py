@@ -6,13 +6,13 @@ import argparse
 import os
 
 from ..errors import InputOutputError
-from .common import EXIT_OK, write_stdout
+from .common import EXIT_OK, add_format_option, write_stdout
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("corpus", help="run standard specs over every YAML file of a folder; print a report")
-    parser.add_argument("folder", metavar="DIR")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("folder", metavar="DIR", help="the folder; every .yaml and .yml file in it and below")
+    add_format_option(parser, "the report")
     parser.set_defaults(run=run)
 
 
