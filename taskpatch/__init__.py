@@ -36,8 +36,8 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors
 _LAZY = {
     **dict.fromkeys(("Document", "load", "loads", "patch_text"), "document"),
     **dict.fromkeys(("InputOutputError", "InternalError", "NotATaskConfigError", "PathError", "PlanErrors",
-                     "SelectorError", "SetupError", "SpecSyntaxError", "TaskpatchError", "UsageError", "ValidationError",
-                     "ValueTypeError", "YamlSyntaxError"), "errors"),
+                     "SelectorError", "SetupError", "SpecSyntaxError", "TaskpatchError", "UsageError",
+                     "ValidationError", "ValueTypeError", "YamlSyntaxError"), "errors"),
     **dict.fromkeys(("Operation", "Plan"), "plan"),
     "BigInt": "scalars",
     "Finding": "validation",
