@@ -1,4 +1,4 @@
-"""Command line: ``taskpatch apply|plan|build|serve|variants|info|corpus|validate``.
+"""Command line: ``taskpatch apply|plan|build|serve|variants|info|corpus|validate|completion``.
 
 stdout carries data only; messages go to stderr. Exit codes: 0 done,
 1 ``--check`` found a change, 2 bad input (one positioned line per error),
@@ -14,7 +14,8 @@ import sys
 from typing import Any, Sequence
 
 from . import __version__
-from .commands import apply, build, corpus, info, plan, serve, validate, variants
+from .commands import apply, build, completion, corpus, info, plan, serve, validate, variants
+from .commands.epilogs import add_epilogs
 from .commands.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, display_name
 from .errors import InternalError, TaskpatchError
 from .files import discard_stdout, stdout_error, write_stdout
@@ -35,11 +36,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="taskpatch", description="Patch ML task configs offline, byte-exactly.")
+    parser = _Parser(prog="taskpatch", description="Patch ML task configs offline, byte-exactly.",
+                     epilog="'taskpatch COMMAND --help' shows a command's options, examples and exit codes.")
     parser.add_argument("--version", action="version", version=f"taskpatch {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for command in (apply, plan, build, serve, variants, info, corpus, validate):
+    for command in (apply, plan, build, serve, variants, info, corpus, validate, completion):
         command.add_parser(commands)
+    add_epilogs(parser)
     return parser
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import reprlib
 from typing import Any, Iterable, Iterator
 
 from ruamel.yaml.constructor import SafeConstructor
 
 from .applier import Writer, apply_plan
-from .errors import PlanErrors, SpecRef, TaskpatchError, ValueTypeError
-from .files import read_text
+from .errors import PlanErrors, SpecRef, TaskpatchError, UsageError, ValueTypeError
+from .files import Snapshot, read_for_save, write_atomic
 from .plan import Plan, replacements
 from .locate import to_data
 from .planner import make_plan
@@ -63,11 +64,34 @@ class Document:
         self.verify = verify
         self._bom, self._body = split_bom(text)
         self._index: YamlIndex | None = None
+        self._snapshot: Snapshot | None = None  # what load() read, for save()
         self.warnings: list[str] = []
 
     @property
     def text(self) -> str:
         return self._bom + self._body
+
+    def save(self, path: str | None = None) -> None:
+        """Write ``text`` to ``path``, by default the file ``load()`` read, by
+        taskpatch's writing contract (``taskpatch.files.write_atomic``, as
+        ``taskpatch apply -i`` and ``-O`` write): a regular file is replaced
+        atomically with its mode (and, where allowed, owner) kept, a symlink
+        is followed and stays a link, a FIFO or device is written directly,
+        and a read-only file is refused. Saving over the file ``load()``
+        read is refused when that file changed on disk since: nobody's
+        edit is overwritten unseen. Nothing is written on an error.
+
+        Raises ``InputOutputError``; ``UsageError`` when there is no path
+        (a document from ``loads()``, or from standard input).
+        """
+        target = self.path if path is None else path
+        if target is None or target == "-":
+            raise UsageError("save() needs a path: this document was not loaded from a file")
+        snapshot = self._snapshot
+        over_the_loaded_file = snapshot is not None and os.path.realpath(target) == os.path.realpath(snapshot.path)
+        write_atomic(target, self.text, expect=snapshot if over_the_loaded_file else None)
+        if over_the_loaded_file:  # what is there now is ours: the next save() compares with it
+            self._snapshot = read_for_save(target)[1]
 
     def index(self) -> YamlIndex:
         if self._index is None:
@@ -225,12 +249,39 @@ def render_spec(style: str = "task") -> RenderSpec:
     return RenderSpec(SpecRef("--render" if style == "task" else "--render=serving", ""), style)
 
 
-def load(path: str, **options: Any) -> Document:
-    return Document(read_text(path), path=path, **options)
+def load(path: str, *, task: str | None = None, resources: str | None = None, template: bool | None = None,
+         copy_aliases: bool = False, verify: bool = True) -> Document:
+    """The YAML file at ``path`` (``-``: standard input) as a ``Document``
+    to patch; the keywords are those of ``loads()``. ``doc.save()`` writes
+    the result back, refusing if the file changed on disk since this read.
+    Raises ``InputOutputError`` when the file cannot be read, and
+    ``YamlSyntaxError`` when it is not UTF-8."""
+    text, snapshot = read_for_save(path)
+    document = Document(text, path=path, task=task, resources=resources, template=template,
+                        copy_aliases=copy_aliases, verify=verify)
+    document._snapshot = snapshot
+    return document
 
 
-def loads(text: str, **options: Any) -> Document:
-    return Document(text, **options)
+def loads(text: str, *, task: str | None = None, resources: str | None = None, template: bool | None = None,
+          copy_aliases: bool = False, verify: bool = True, path: str | None = None) -> Document:
+    """``text`` as a ``Document`` to patch. Nothing is parsed until a spec is
+    applied or ``data`` is read, so errors come from those.
+
+    - ``task``: the MLApp task(s) to patch, a name or a glob; needed when
+      an MLApp has several tasks.
+    - ``resources``: a JSONPath to the resource lists, for layouts other
+      than a task config or an MLApp (``$.spec.template.spec.containers``).
+    - ``template``: whether ``{{ }}`` is Go template markup; ``None``
+      detects it (``{{`` in the text).
+    - ``copy_aliases``: where a path goes through ``*alias``, write a copy
+      of the anchored value there and edit the copy, instead of refusing.
+    - ``verify``: read every patched text back and check it against the
+      plan before taking it (a mismatch raises ``VerificationError``).
+    - ``path``: the name errors give for the text (default ``<input>``).
+    """
+    return Document(text, path=path, task=task, resources=resources, template=template, copy_aliases=copy_aliases,
+                    verify=verify)
 
 
 def patch_text(text: str, env: Iterable[str] = (), overrides: Iterable[str] = (), args: Iterable[str] = (),

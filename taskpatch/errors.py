@@ -124,6 +124,14 @@ class ValueTypeError(TaskpatchError):
     kind = "type error"
 
 
+class UsageError(TaskpatchError):
+    """The call itself is incomplete: options that must come together, or
+    one of which must be given (``variants`` with neither ``--transforms``
+    nor ``--grid``). Nothing in a file is wrong, so it has no position."""
+
+    kind = "usage error"
+
+
 class ValidationError(TaskpatchError):
     """``apply --validate`` or a target's ``validate: true`` found problems
     in the patched text: one line per finding, and nothing is written."""

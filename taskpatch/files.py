@@ -149,6 +149,28 @@ def open_for_update(path: str, *, missing_ok: bool = False) -> Iterator[Snapshot
             return
 
 
+def read_for_save(path: str) -> tuple[str, Snapshot | None]:
+    """``path``'s text, and for a regular file a snapshot of what was read,
+    for ``Document.save``: ``write_atomic(path, ..., expect=snapshot)``
+    then refuses to overwrite a change made to the file since. No lock is
+    held (the read and the save are the caller's, with its own code in
+    between), and a read-only file reads as any other. ``-`` and streams
+    give no snapshot: they cannot be saved over."""
+    target = _final_target(path) if path != "-" else None
+    if not isinstance(target, str):
+        return read_text(path), None
+    try:
+        if not stat.S_ISREG(os.stat(target).st_mode):  # a FIFO: read as a stream, as read_text does
+            return read_text(path), None
+        with open(target, "rb") as handle:
+            data = handle.read()
+            info = os.fstat(handle.fileno())
+    except OSError as exc:
+        raise _io_error("cannot read", exc, path) from None
+    text = decode(data, path)
+    return text, Snapshot(path, target, data, text, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
 def _lock(fd: int, deadline: float, name: str) -> None:
     """An exclusive ``flock``, polled so that a stuck holder ends in an error
     instead of a hung CI job."""

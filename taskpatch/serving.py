@@ -10,7 +10,7 @@ cut out of the project file, comments and all, and patched like any task.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping as MappingType
+from typing import Any, Collection, Mapping as MappingType
 
 from .document import Document, render_spec
 from .plan import Plan, replacements
@@ -35,12 +35,14 @@ class MissingVariableError(ValueTypeError):
 
 def serve(text: str, *, serving: str, task: str, build: str | None = None,
           variables: MappingType[str, str] | None = None, expand: bool = False, path: str | None = None,
-          template: bool | None = None, verify: bool = True) -> Document:
+          template: bool | None = None, verify: bool = True, may_go_unused: Collection[str] = ()) -> Document:
     """The serving config for ``task`` from the ``serving`` entry of an MLApp.
 
     ``variables`` (for example ``model_path``) become env entries, or, with
     ``expand``, are substituted into the command. Raises ``TaskpatchError``s;
-    a variable given but never used is a warning on the result."""
+    each variable given that the command never uses is a warning on the
+    result, except those named in ``may_go_unused`` (the CLI's ``--info``
+    values: a task-info file records both paths, and a command uses one)."""
     variables = dict(variables or {})
     index = build_index(split_bom(text)[1], path, template)
     root = _mlapp(index, path)
@@ -80,11 +82,12 @@ def serve(text: str, *, serving: str, task: str, build: str | None = None,
         specs += [_env(name, value) for name, value in variables.items()]
     specs.append(render_spec("serving"))
     document.apply(specs)
-    if variables and not used & set(variables):
-        document.warnings.append(
-            f"the serving command refers to none of {', '.join('$' + v for v in variables)}; as the seed notes, "
-            "the command must use the variable (e.g. $model_path) for the serving job to pick the path up"
-        )
+    for name in variables:
+        if name not in used and name not in may_go_unused:
+            document.warnings.append(
+                f"the serving command never uses ${name}; as the seed notes, the command must use the "
+                f"variable (${name} or ${{{name}}}) for the serving job to pick it up"
+            )
     return document
 
 

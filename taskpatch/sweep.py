@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator, Sequence as SequenceType
 
 from .applier import Writer, apply_plan
 from .document import Document, render_spec
-from .errors import SpecRef, TaskpatchError, ValueTypeError
+from .errors import SpecRef, TaskpatchError, UsageError, ValueTypeError
 from .locate import Resource, find_groups
 from .overlay import MISSING
 from .planner import make_plan
@@ -103,7 +103,7 @@ def combinations(transforms: Any = None, grid: Iterable[str] | None = None) -> l
         axes.append(transform_choices(transforms))
     axes += [grid_choices(g) for g in grid or ()]
     if not axes:
-        raise ValueTypeError("variants need --transforms or at least one --grid")
+        raise UsageError("variants need --transforms or at least one --grid")
     return [[part for choice in combo for part in choice] for combo in itertools.product(*axes)]
 
 

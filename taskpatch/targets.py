@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 from .errors import (
     InputOutputError,
-    NotATaskConfigError,
     PlanErrors,
     SpecRef,
     SpecSyntaxError,
@@ -61,15 +60,21 @@ class Target:
 
 
 def find_targets_file(start: str | None = None) -> str:
-    """``taskpatch.yaml`` in ``start`` (default: the current folder) or above."""
+    """``taskpatch.yaml`` in ``start`` (default: the current folder) or a
+    folder above it, up to the repository root (the folder holding
+    ``.git``, a folder or, in a worktree, a file) and never above it: a
+    targets file outside the repository is no part of it, and ``build``
+    would write wherever that file says."""
     folder = os.path.abspath(start or os.getcwd())
     while True:
         candidate = os.path.join(folder, FILE_NAME)
         if os.path.isfile(candidate):
             return candidate
         parent = os.path.dirname(folder)
-        if parent == folder:
-            raise NotATaskConfigError(f"no {FILE_NAME} here or in any folder above", file=os.getcwd())
+        if os.path.lexists(os.path.join(folder, ".git")) or parent == folder:
+            above = "up to the repository root" if parent != folder else "or in any folder above"
+            raise InputOutputError(f"no {FILE_NAME} here {above} ({folder}); give one with -f",
+                                   file=os.path.abspath(start or os.getcwd()))
         folder = parent
 
 
@@ -80,7 +85,7 @@ class _Reader:
         self.path, self.display = path, display
         self.base = os.path.dirname(os.path.abspath(path))
         self.errors: list[TaskpatchError] = []
-        self.output_nodes: dict[int, Node] = {}  # id(target) -> its output: value, for error positions
+        self.outputs: dict[str, int] = {}  # output path -> the line of the first target writing it
         self.allow_outside = False  # the manifest's `allow-outside: true`
 
     def error(self, message: str, node: Node | None, cls: type[TaskpatchError] = ValueTypeError) -> None:
@@ -103,13 +108,6 @@ class _Reader:
         listed = root.get("targets")
         assert isinstance(listed, Sequence)  # checked above
         targets = [t for t in (self.target(item) for item in listed.items) if t is not None]
-        seen: dict[str, Target] = {}
-        for target in targets:
-            if target.output in seen:
-                node = self.output_nodes[id(target)]
-                self.error(f"two targets write {os.path.relpath(target.output, self.base)} (the other at line "
-                           f"{seen[target.output].line})", node)
-            seen.setdefault(target.output, target)
         if self.errors:
             raise self._raise()
         return targets
@@ -131,6 +129,13 @@ class _Reader:
                 fields[name] = value
         source = self.path_field(fields, "source", node, must_exist=True)
         output = self.path_field(fields, "output", node, must_exist=False)
+        if output is not None:
+            # Checked here, not once all targets are read, so that a target
+            # with other errors gets this one too, among them.
+            if output in self.outputs:
+                self.error(f"two targets write {os.path.relpath(output, self.base)} (the other at line "
+                           f"{self.outputs[output]})", fields["output"])
+            self.outputs.setdefault(output, node.line + 1)
         specs: list[Spec] = []
         for list_name, parse in SPEC_LISTS.items():
             if list_name in fields:
@@ -152,9 +157,7 @@ class _Reader:
         resources = self.text_field(fields.get("resources"), "resources")
         if len(self.errors) > before or source is None or output is None:
             return None
-        target = Target(source, output, tuple(specs), task, resources, template, node.line + 1, validate)
-        self.output_nodes[id(target)] = fields["output"]
-        return target
+        return Target(source, output, tuple(specs), task, resources, template, node.line + 1, validate)
 
     def path_field(self, fields: dict[str, Node], key: str, target: Node, *, must_exist: bool,
                    required: bool = True) -> str | None:

@@ -175,7 +175,8 @@ def test_diffs_are_coloured_on_a_terminal_unless_no_color(monkeypatch: pytest.Mo
     from taskpatch.commands.common import colourise
 
     diff = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old\n+new\n"
-    monkeypatch.delenv("NO_COLOR", raising=False)
+    for name in ("NO_COLOR", "FORCE_COLOR", "TERM"):  # TERM=dumb turns colour off too (test_conventions.py)
+        monkeypatch.delenv(name, raising=False)
     coloured = colourise(diff, "auto", _Terminal())
     assert "\033[31m-old\033[0m\n" in coloured and "\033[32m+new\033[0m\n" in coloured
     assert coloured.startswith("--- a/x\n+++ b/x\n")  # file headers stay plain

@@ -105,7 +105,7 @@ def test_design_signature() -> None:
 
 
 def test_nothing_to_vary_is_an_error() -> None:
-    with pytest.raises(taskpatch.ValueTypeError, match="--transforms or"):
+    with pytest.raises(taskpatch.UsageError, match="--transforms or"):
         list(taskpatch.variants(TEXT))
 
 

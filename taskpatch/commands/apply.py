@@ -11,11 +11,13 @@ from ..files import open_for_update, read_text, write_atomic
 from .common import (
     EXIT_CHANGED,
     EXIT_OK,
+    add_color_option,
     add_spec_options,
     add_verify_option,
     collect_specs,
     colourise,
     display_name,
+    note_stdin,
     template_mode,
     unified_diff,
     warn,
@@ -36,7 +38,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     out.add_argument("-O", "--output", metavar="OUT", help="write the result to OUT (atomically; '-' is stdout)")
     parser.add_argument("--diff", action="store_true", help="print a unified diff instead of the result")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if FILE would change")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
+    add_color_option(parser)
     parser.add_argument("--validate", action="store_true",
                         help="check the patched text against the JSON Schemas first; findings are exit 2, "
                              "nothing written")
@@ -55,6 +57,7 @@ def run(options: argparse.Namespace) -> int:
             if result != snapshot.text:
                 write_atomic(options.file, result, expect=snapshot)
         return EXIT_OK
+    note_stdin(options.file)
     original = read_text(options.file)
     result = _patch(options, original, specs)
     changed = result != original

@@ -21,6 +21,7 @@ from .common import (
     EXIT_CHANGED,
     EXIT_INTERNAL,
     EXIT_OK,
+    add_color_option,
     add_verify_option,
     colourise,
     unified_diff,
@@ -42,7 +43,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--diff", action="store_true", help="show what would change (with --check) or changed")
     parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="build N targets at a time")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 after rewriting stale outputs")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour diffs")
+    add_color_option(parser)
     add_verify_option(parser)
     parser.set_defaults(run=run)
 

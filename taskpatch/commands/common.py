@@ -29,10 +29,22 @@ class _OrderedSpec(argparse.Action):
 
 
 def add_location_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", metavar="NAME", help="MLApp task to patch (a glob is allowed)")
+    parser.add_argument("--task", metavar="NAME",
+                        help="the MLApp task to use (a glob is allowed; needed when there are several)")
     parser.add_argument("--resources", metavar="JSONPATH",
                         help="where the resources are, e.g. '$.spec.template.spec.containers'")
     add_template_option(parser)
+
+
+def add_format_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help=f"print {what} as text (default) or as JSON")
+
+
+def add_color_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour diffs: always, never, or (auto, the default) on a terminal, unless NO_COLOR "
+                             "is set or TERM=dumb; FORCE_COLOR colours into a pipe too")
 
 
 def add_template_option(parser: argparse.ArgumentParser) -> None:
@@ -93,6 +105,14 @@ def collect_specs(options: argparse.Namespace) -> list[Spec]:
     return specs
 
 
+def note_stdin(path: str) -> None:
+    """Say so when the config is about to be read from a terminal: without
+    a FILE, a run would otherwise just wait, looking stuck."""
+    if path == "-" and sys.stdin is not None and sys.stdin.isatty():
+        print("taskpatch: reading the config from stdin (end it with Ctrl-D; FILE to read a file, --help for more)",
+              file=sys.stderr)
+
+
 def display_name(path: str) -> str:
     return "<stdin>" if path == "-" else path
 
@@ -120,8 +140,25 @@ def unified_diff(old: str, new: str, name: str) -> str:
     return "".join(lines)
 
 
+def wants_colour(mode: str, stream: Any) -> bool:
+    """``--color always|never`` decides; ``auto`` follows the conventions,
+    in CPython's order: ``NO_COLOR`` (no-color.org) turns colour off,
+    ``FORCE_COLOR`` (force-color.org) turns it on even into a pipe,
+    ``TERM=dumb`` turns it off, and otherwise a terminal gets it. Empty
+    values count as unset, as both conventions say."""
+    if mode != "auto":
+        return mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return stream is not None and stream.isatty()
+
+
 def colourise(diff: str, mode: str, stream: Any) -> str:
-    if mode == "never" or (mode == "auto" and (os.environ.get("NO_COLOR") or stream is None or not stream.isatty())):
+    if not wants_colour(mode, stream):
         return diff
     colours = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m"}
     out = []

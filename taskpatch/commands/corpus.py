@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 
-from .common import EXIT_OK, write_stdout
+from ..errors import InputOutputError
+from .common import EXIT_OK, add_format_option, write_stdout
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("corpus", help="run standard specs over every YAML file of a folder; print a report")
-    parser.add_argument("folder", metavar="DIR")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("folder", metavar="DIR", help="the folder; every .yaml and .yml file in it and below")
+    add_format_option(parser, "the report")
     parser.set_defaults(run=run)
 
 
@@ -20,6 +21,9 @@ def run(options: argparse.Namespace) -> int:
 
     from ..corpus import SPECS, run_corpus, summary  # here: every other command starts faster
 
+    if not os.path.isdir(options.folder):  # os.walk would report an empty folder
+        reason = "not a folder" if os.path.exists(options.folder) else "no such folder"
+        raise InputOutputError(f"cannot read: {reason}", file=options.folder)
     results = run_corpus(options.folder)
     if options.format == "json":
         rows = [{"file": os.path.relpath(r.file, options.folder), "kind": r.kind, "patched": r.patched,

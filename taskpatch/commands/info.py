@@ -10,7 +10,7 @@ from .common import EXIT_OK
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("info", help="record task info (model_path, checkpoint_path...) in a JSON file")
-    actions = parser.add_subparsers(dest="action", required=True, parser_class=type(parser))
+    actions = parser.add_subparsers(dest="action", required=True, parser_class=type(parser), help="the action")
     setter = actions.add_parser("set", help="merge key=value pairs into FILE, atomically")
     setter.add_argument("file", metavar="FILE", help="the JSON file (created, with its folders, if missing)")
     setter.add_argument("pairs", nargs="+", metavar="KEY=VALUE", help="e.g. model_path=$TRAINING_DIR/model")

@@ -7,13 +7,23 @@ import sys
 from typing import Any
 
 from ..files import read_text
-from .common import EXIT_OK, add_spec_options, collect_specs, display_name, template_mode, warn, write_stdout
+from .common import (
+    EXIT_OK,
+    add_format_option,
+    add_spec_options,
+    collect_specs,
+    display_name,
+    note_stdin,
+    template_mode,
+    warn,
+    write_stdout,
+)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("plan", help="print the operations the specs resolve to")
     add_spec_options(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_format_option(parser, "the operations")
     parser.set_defaults(run=run)
 
 
@@ -24,6 +34,7 @@ def run(options: argparse.Namespace) -> int:
 
     specs = collect_specs(options)
     name = display_name(options.file)
+    note_stdin(options.file)
     document = Document(read_text(options.file), path=name, task=options.task, resources=options.resources,
                         template=template_mode(options), copy_aliases=options.copy_aliases)
     plan = document.plan(specs)

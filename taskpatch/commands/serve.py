@@ -38,10 +38,11 @@ def run(options: argparse.Namespace) -> int:
     if options.info:
         info = read_task_info(options.info)
         variables.update({k: str(info[k]) for k in INFO_KEYS if k in info})
-    variables.update(parse_pairs(options.var, "--var"))
+    given = parse_pairs(options.var, "--var")
+    variables.update(given)
     document = serve(read_text(options.file), serving=options.serving, task=options.task, build=options.build,
                      variables=variables, expand=options.expand, path=options.file, template=template_mode(options),
-                     verify=options.verify)
+                     verify=options.verify, may_go_unused=set(variables) - set(given))
     for warning in document.warnings:
         warn(warning)
     write_output(options.output, document.text)

@@ -13,7 +13,15 @@ import sys
 
 from ..errors import TaskpatchError
 from ..files import read_text
-from .common import EXIT_BAD_INPUT, EXIT_OK, add_location_options, display_name, template_mode, write_stdout
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    add_format_option,
+    add_location_options,
+    display_name,
+    template_mode,
+    write_stdout,
+)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -21,7 +29,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="configs to check ('-' is stdin)")
     add_location_options(parser)
     add_strict_option(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_format_option(parser, "the findings")
     parser.set_defaults(run=run)
 
 

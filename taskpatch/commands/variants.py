@@ -101,7 +101,7 @@ def run(options: argparse.Namespace) -> int:
                 raise InputOutputError(f"cannot remove an earlier run's variant: {exc.strerror}",
                                        file=os.path.join(options.outdir, name)) from None
     write_index(index)
-    print(f"taskpatch: {len(results)} variants written to {options.outdir}", file=sys.stderr)
+    print(f"taskpatch: {len(results)} variant{'s' * (len(results) != 1)} written to {options.outdir}", file=sys.stderr)
     return EXIT_OK
 
 
