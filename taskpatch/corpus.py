@@ -2,11 +2,12 @@
 folder, to see how taskpatch does on real configs.
 
 Each file gets an env spec, an override and an args spec, all with ``*``.
-MLApps get every task (``--task '*'``); a Kubernetes manifest gets its
-containers (``$..containers``, else Argo's ``$..container``). The report
-says, per file, what it is, whether it was patched or refused and why, how
-long it took and how many lines changed; the pass rate counts the files
-that hold task resources (MLApps with tasks and task templates).
+MLApps get every task (``--task '*'``); a Kubernetes manifest gets the
+containers the kinds table finds (no ``--resources``), and the report names
+the table's entry. The report says, per file, what it is, whether it was
+patched or refused and why, how long it took and how many lines changed;
+the pass rate counts the files that hold task resources (MLApps with tasks
+and task templates), and ``coverage`` counts the manifests per kind.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import time
 from dataclasses import dataclass
 
 from .document import Document
-from .errors import NotATaskConfigError, TaskpatchError
+from .errors import TaskpatchError
 from .files import read_text
+from .locate import detect
 from .spec_parser import parse_args, parse_env, parse_override
 from .yaml_index import Mapping, Scalar, Sequence
 
@@ -35,6 +37,7 @@ class Result:
     reason: str  # the error's message when refused
     seconds: float
     lines_changed: int
+    entry: str = ""  # a manifest's kinds table entry ("Deployment", "Argo Workflow"), or its kind if unknown
 
 
 def _specs() -> list:
@@ -71,10 +74,20 @@ def _guess_kind(text: str) -> str:
     return "broken"
 
 
+def _entry(document: Document) -> str:
+    """The kinds table's entries for a manifest's documents, or the first kind if it knows none."""
+    names = [d.entry.name for d in detect(document.index())]
+    if names:
+        return ", ".join(dict.fromkeys(names))
+    root = next((r for r in document.index().roots if isinstance(r, Mapping)), None)
+    return f"{root.scalar_value('kind')} (unknown)" if root is not None else ""
+
+
 def patch_file(path: str) -> Result:
     started = time.perf_counter()
     text = ""
     kind = "broken"
+    entry = ""
     try:
         text = read_text(path)
         document = Document(text, path=path, task="*")
@@ -84,20 +97,13 @@ def patch_file(path: str) -> Result:
             kind = _guess_kind(text)
             raise
         if kind == "Kubernetes":
-            jsonpath = "$..containers" if re.search(r"^\s*containers:", text, re.M) else "$..container"
-            document = Document(text, path=path, resources=jsonpath)
-        try:
-            document.apply(_specs())
-        except NotATaskConfigError:
-            if kind != "Kubernetes" or document.resources == "$..container":
-                raise
-            document = Document(text, path=path, resources="$..container")  # Argo, with its one container
-            document.apply(_specs())
+            entry = _entry(document)
+        document.apply(_specs())
     except TaskpatchError as exc:
-        return Result(path, kind, False, exc.message, time.perf_counter() - started, 0)
+        return Result(path, kind, False, exc.message, time.perf_counter() - started, 0, entry)
     changed = sum(1 for line in difflib.unified_diff(text.splitlines(), document.text.splitlines(), lineterm="", n=0)
                   if line[:1] in "+-" and not line.startswith(("+++", "---")))
-    return Result(path, kind, True, "", time.perf_counter() - started, changed)
+    return Result(path, kind, True, "", time.perf_counter() - started, changed, entry)
 
 
 def run_corpus(folder: str) -> list[Result]:
@@ -112,3 +118,13 @@ def summary(results: list[Result]) -> str:
     rate = 100.0 * patched / len(tasks) if tasks else 0.0
     return (f"{sum(r.patched for r in results)} of {len(results)} files patched; "
             f"MLApps and task templates: {patched} of {len(tasks)} patched ({rate:.1f}%)")
+
+
+def coverage(results: list[Result]) -> dict[str, tuple[int, int]]:
+    """Per kinds table entry (or unknown kind): (manifests patched, manifests)."""
+    counts: dict[str, tuple[int, int]] = {}
+    for r in results:
+        if r.kind == "Kubernetes":
+            patched, total = counts.get(r.entry, (0, 0))
+            counts[r.entry] = (patched + r.patched, total + 1)
+    return dict(sorted(counts.items()))

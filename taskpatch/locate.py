@@ -1,12 +1,15 @@
-"""Find the resource lists in a document: task config, MLApp, or JSONPath."""
+"""Find the resource lists in a document: task config, MLApp, JSONPath, or
+the containers of a well-known kind (the table in ``kinds_table``)."""
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
+from . import kinds_table
 from .errors import NotATaskConfigError, SelectorError, SpecRef
 from .scalars import scalar_value
 from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex
@@ -17,7 +20,7 @@ class Resource:
     name: str
     node: Mapping
     group: str  # "task model", "document 2", a JSONPath match...
-    container: bool = False  # found by --resources: a Kubernetes-style container (args is a list)
+    container: bool = False  # found by --resources or the kinds table: a Kubernetes container (args is a list)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,37 @@ def _resources_of(seq: Node | None, label: str, container: bool = False) -> Reso
             name = item.scalar_value("name")
             found.append(Resource("" if name is None else name, item, label, container))
     return ResourceGroup(label, seq.line + 1, seq.column + 1, tuple(found))
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A document whose containers the kinds table finds."""
+
+    document: int  # 1-based
+    line: int
+    api_version: str
+    entry: kinds_table.KindEntry
+    # Katib's trial template: the embedded manifest's apiVersion, kind and
+    # entry (None when the table does not know it)
+    embedded: tuple[str, str, kinds_table.KindEntry | None] | None
+    containers: tuple[str, ...]  # the JSONPaths run, from the document's root
+    init_containers: tuple[str, ...]  # left alone; --resources with one of these patches them
+
+    def describe(self) -> str:
+        """``Deployment (apps/v1)``; ``Katib Experiment (kubeflow.org/v1beta1), trial template Job (batch/v1)``."""
+        shown = f"{self.entry.name} ({self.api_version})"
+        if self.embedded is not None:
+            api_version, kind, entry = self.embedded
+            shown += f", trial template {entry.name if entry else kind} ({api_version})"
+        return shown
+
+    def to_json(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"document": self.document, "line": self.line, "apiVersion": self.api_version,
+                                 "entry": self.entry.name}
+        if self.embedded is not None:
+            api_version, kind, entry = self.embedded
+            found["embedded"] = {"apiVersion": api_version, "kind": kind, "entry": entry.name if entry else None}
+        return {**found, "containers": list(self.containers), "initContainers": list(self.init_containers)}
 
 
 def _copies(mapping: Node | None, key: str) -> list[Node]:
@@ -117,20 +151,33 @@ def to_data(node: Node | None, containers: dict[int, Node] | None = None,
     return out
 
 
-def _jsonpath_groups(root: Node, expression: str, file: str | None, doc_label: str) -> list[ResourceGroup]:
-    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+@functools.lru_cache(maxsize=64)
+def _parsed(expression: str) -> Any:
     from jsonpath_ng.ext import parse as jsonpath_parse  # imported lazily: slow to import
 
+    return jsonpath_parse(expression)
+
+
+def _compile(expression: str, file: str | None) -> Any:
+    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+
     try:
-        compiled = jsonpath_parse(expression)
+        return _parsed(expression)
     except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
         raise SelectorError(f"bad --resources JSONPath: {str(exc).strip()}", file=file,
                             spec=SpecRef(expression, "--resources"),
                             spec_column=_jsonpath_column(str(exc), expression)) from None
+
+
+def _jsonpath_groups(root: Node, expressions: tuple[str, ...], file: str | None,
+                     doc_label: str) -> list[ResourceGroup]:
+    compiled = [_compile(expression, file) for expression in expressions]
     containers: dict[int, Node] = {}
-    matches = compiled.find(to_data(root, containers))
+    data = to_data(root, containers)
+    matches = [match for path in compiled for match in path.find(data)]
     if _branched(root):  # containers written once per template branch: the first branches' too
-        matches += compiled.find(to_data(root, containers, first=True))
+        first = to_data(root, containers, first=True)
+        matches += [match for path in compiled for match in path.find(first)]
     groups, seen = [], set()
     for match in matches:
         node = containers.get(id(match.value))
@@ -148,6 +195,53 @@ def _jsonpath_groups(root: Node, expression: str, file: str | None, doc_label: s
         if group is not None:
             groups.append(group)
     return groups
+
+
+def _detect(root: Mapping, number: int) -> Detection | None:
+    """What the kinds table says of this document, if it knows its kind."""
+    api_version, kind = root.scalar_value("apiVersion"), root.scalar_value("kind")
+    entry = kinds_table.lookup(api_version, kind)
+    if entry is None or api_version is None:
+        return None
+    if not entry.embedded:
+        return Detection(number, root.line + 1, api_version, entry, None, entry.containers, entry.init_containers)
+    # Its containers are where the embedded manifest's own entry says, below it.
+    found = [m.value for m in _parsed(entry.embedded).find(to_data(root))]
+    inner = found[0] if found and isinstance(found[0], dict) else {}
+    inner_version, inner_kind = inner.get("apiVersion"), inner.get("kind")
+    embedded = None
+    if isinstance(inner_version, str) and isinstance(inner_kind, str):
+        embedded = (inner_version, inner_kind, kinds_table.lookup(inner_version, inner_kind))
+    inner_entry = embedded[2] if embedded else None
+    # "$.spec.trialTemplate.trialSpec" + "$.spec.template.spec.containers"[1:]
+    containers = tuple(entry.embedded + path[1:] for path in inner_entry.containers) if inner_entry else ()
+    init = tuple(entry.embedded + path[1:] for path in inner_entry.init_containers) if inner_entry else ()
+    return Detection(number, root.line + 1, api_version, entry, embedded, containers, init)
+
+
+def _task_lists(root: Mapping) -> list[Sequence]:
+    """A task config's `resources:` list: one, or one per template branch."""
+    return [listed for listed in _copies(root, "resources") if isinstance(listed, Sequence)]
+
+
+def _detections(index: YamlIndex) -> Iterator[tuple[Mapping, Detection]]:
+    for number, root in enumerate(index.roots, 1):
+        if isinstance(root, Mapping) and root.scalar_value("kind") != "MLApp" and not _task_lists(root):
+            detection = _detect(root, number)
+            if detection is not None:
+                yield root, detection
+
+
+def detect(index: YamlIndex) -> list[Detection]:
+    """The documents whose containers ``find_groups`` takes from the kinds
+    table (when no ``--resources`` is given)."""
+    return [detection for _, detection in _detections(index)]
+
+
+def detected_containers(index: YamlIndex, file: str | None = None) -> list[Resource]:
+    """The containers ``find_groups`` takes from the kinds table."""
+    return [resource for root, d in _detections(index)
+            for group in _jsonpath_groups(root, d.containers, file, "") for resource in group.resources]
 
 
 def _branched(root: Node) -> bool:
@@ -178,32 +272,47 @@ def _jsonpath_column(message: str, expression: str) -> int | None:
 def find_groups(
     index: YamlIndex, *, task: str | None = None, resources: str | None = None, file: str | None = None
 ) -> list[ResourceGroup]:
-    """Every resource group the options pick, across all documents."""
+    """Every resource group the options pick, across all documents.
+    ``--resources`` wins; otherwise each document is an MLApp, a task config,
+    a kind the table knows, or left alone (a Service, a ConfigMap...)."""
     groups: list[ResourceGroup] = []
+    detections: list[Detection] = []
     many = len(index.roots) > 1
     for number, root in enumerate(index.roots, 1):
         doc_label = f"document {number}, " if many else ""
         if resources is not None:
             if root is not None:
-                groups.extend(_jsonpath_groups(root, resources, file, doc_label))
+                groups.extend(_jsonpath_groups(root, (resources,), file, doc_label))
             continue
         if not isinstance(root, Mapping):
             continue
         if root.scalar_value("kind") == "MLApp":
             groups.extend(_mlapp_groups(root, task, file, doc_label))
             continue
-        for listed in _copies(root, "resources"):  # one list, or one per template branch
+        lists = _task_lists(root)
+        for listed in lists:  # one list, or one per template branch
             group = _resources_of(listed, f"{doc_label}resources".rstrip(", "))
             if group is not None:
                 groups.append(group)
+        detection = None if lists else _detect(root, number)
+        if detection is not None:
+            detections.append(detection)
+            groups.extend(_jsonpath_groups(root, detection.containers, file, doc_label))
     if not groups:
-        raise NotATaskConfigError(_describe(index, resources), file=file, line=1, column=1)
+        line = detections[0].line if detections else 1
+        raise NotATaskConfigError(_describe(index, resources, detections), file=file, line=line, column=1)
     return groups
 
 
-def _describe(index: YamlIndex, resources: str | None) -> str:
+def _describe(index: YamlIndex, resources: str | None, detections: list[Detection]) -> str:
     if resources is not None:
         return f"--resources {resources!r} matches no list or mapping of resources"
+    if detections:  # known kinds, but nothing where the table looks
+        d = detections[0]
+        if not d.containers:
+            return (f"this {d.describe()} has no containers taskpatch knows where to find; "
+                    f"known kinds: {kinds_table.known_names()}")
+        return f"this {d.describe()} has no containers at {', '.join(d.containers)}"
     root = next((r for r in index.roots if r is not None), None)
     if isinstance(root, Sequence) and root.items and all(
             isinstance(i, Mapping) and i.get("type") is not None for i in root.items):
@@ -213,10 +322,18 @@ def _describe(index: YamlIndex, resources: str | None) -> str:
     keys = [k.value for k in root.keys if isinstance(k, Scalar)]
     if any(k[:1].isupper() for k in keys) and ("Cmd" in keys or "Resources" in keys or "Tasks" in keys):
         return "this is a legacy (2017) Kuberlab chart config with CamelCase keys; it has no `resources:` list"
-    if "kind" in keys and root.scalar_value("kind") != "MLApp":
-        return (
-            f"this is a {root.scalar_value('kind')} manifest, not a task config; "
-            "point --resources at its containers, e.g. '$.spec.template.spec.containers'"
-        )
+    manifests = [_manifest(r) for r in index.roots if isinstance(r, Mapping) and r.scalar_value("kind") not in
+                 (None, "MLApp")]
+    if manifests:
+        return (f"no task config, MLApp or known kind here (found {', '.join(manifests)}); known kinds: "
+                f"{kinds_table.known_names()}; or point --resources at the containers")
     shown = ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")
     return f"no `resources:` list and no `kind: MLApp` (top-level keys: {shown})"
+
+
+def _manifest(root: Mapping) -> str:
+    """``Service (v1)``; ``Job (example.com/v1; known in API groups batch, batch.volcano.sh)``."""
+    kind = root.scalar_value("kind") or ""
+    known = kinds_table.groups_of(kind)
+    also = f"; known in API groups {', '.join(known)}" if known else ""
+    return f"{kind} ({root.scalar_value('apiVersion') or 'no apiVersion'}{also})"

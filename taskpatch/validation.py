@@ -27,7 +27,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource as SchemaResource
 
 from .errors import ValidationError, did_you_mean
-from .locate import find_groups, to_data
+from .locate import detected_containers, find_groups, to_data
 from .scalars import BigInt
 from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex, build_index, split_bom
 
@@ -98,6 +98,7 @@ def _targets(index: YamlIndex, task: str | None, resources: str | None,
             targets.append(("kuberlab.json#/$defs/mlapp", root))
         elif any(isinstance(root.values[i], Sequence) for i in root.positions("resources")):
             targets.append(("kuberlab.json#/$defs/taskConfig", root))
+    targets += [("kubernetes.json#/$defs/container", r.node) for r in detected_containers(index, file)]
     if not targets:
         find_groups(index, file=file)  # raises the usual "not a task config" error, saying what the file is
     return targets

@@ -30,8 +30,9 @@ SPECS = {"env": ["TP_VAR=1"], "overrides": ["*.tp_marker=on"], "args": ["*.tp_ar
 
 
 def _options(path: Path, text: str) -> dict[str, str]:
-    if path.parent.name == "k8s":
+    if path.parent.name == "k8s" or text.lstrip().startswith("apiVersion:"):  # (kuberlab/ has two StatefulSets)
         # Argo templates hold one `container`; the rest hold `containers` lists.
+        # (The kinds table's own paths are tested by test_kinds.py.)
         return {"resources": "$..containers" if "containers:" in text else "$..container"}
     return {"task": "*"}
 

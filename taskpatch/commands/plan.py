@@ -31,6 +31,7 @@ def run(options: argparse.Namespace) -> int:
     import json  # imported here: the other commands start faster without it
 
     from ..document import Document
+    from ..locate import detect
 
     specs = collect_specs(options)
     name = display_name(options.file)
@@ -38,12 +39,16 @@ def run(options: argparse.Namespace) -> int:
     document = Document(read_text(options.file), path=name, task=options.task, resources=options.resources,
                         template=template_mode(options), copy_aliases=options.copy_aliases)
     plan = document.plan(specs)
+    # Which entries of the kinds table found the containers (--resources wins over the table).
+    detections = detect(document.index()) if options.resources is None else []
     if options.format == "json":
-        payload = {
+        payload: dict[str, Any] = {
             "file": name,
             "operations": [op.to_json() for op in plan.operations],
             "warnings": list(plan.warnings),
         }
+        if detections:  # (a task config's JSON stays as it was)
+            payload["kinds"] = [d.to_json() for d in detections]
         write_stdout(json.dumps(payload, indent=2, allow_nan=False) + "\n")
         return EXIT_OK
     rows = [
@@ -56,9 +61,12 @@ def run(options: argparse.Namespace) -> int:
         f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {old} → {new}  ({spec})"
         for a, b, c, old, new, spec in rows
     ]
+    kinds = [f"{name}:{d.line}: {d.describe()}: containers at {', '.join(d.containers)}"
+             + (f"; initContainers (left alone) at {', '.join(d.init_containers)}" if d.init_containers else "")
+             for d in detections]
     for warning in plan.warnings:
         warn(warning)
-    write_stdout("".join(line + "\n" for line in lines))
+    write_stdout("".join(line + "\n" for line in kinds + lines))
     if not rows:
         print(f"taskpatch: {name}: nothing to change", file=sys.stderr)
     return EXIT_OK
