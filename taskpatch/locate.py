@@ -7,12 +7,14 @@ import fnmatch
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from . import kinds_table
 from .errors import NotATaskConfigError, SelectorError, SpecRef
 from .scalars import scalar_value
 from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex
+
+if TYPE_CHECKING:
+    from .kinds_table import KindEntry
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,10 @@ class Detection:
     document: int  # 1-based
     line: int
     api_version: str
-    entry: kinds_table.KindEntry
+    entry: KindEntry
     # Katib's trial template: the embedded manifest's apiVersion, kind and
     # entry (None when the table does not know it)
-    embedded: tuple[str, str, kinds_table.KindEntry | None] | None
+    embedded: tuple[str, str, KindEntry | None] | None
     containers: tuple[str, ...]  # the JSONPaths run, from the document's root
     init_containers: tuple[str, ...]  # left alone; --resources with one of these patches them
 
@@ -199,6 +201,7 @@ def _jsonpath_groups(root: Node, expressions: tuple[str, ...], file: str | None,
 
 def _detect(root: Mapping, number: int) -> Detection | None:
     """What the kinds table says of this document, if it knows its kind."""
+    from . import kinds_table  # here: task configs and MLApps never need it
     api_version, kind = root.scalar_value("apiVersion"), root.scalar_value("kind")
     entry = kinds_table.lookup(api_version, kind)
     if entry is None or api_version is None:
@@ -305,6 +308,8 @@ def find_groups(
 
 
 def _describe(index: YamlIndex, resources: str | None, detections: list[Detection]) -> str:
+    from . import kinds_table
+
     if resources is not None:
         return f"--resources {resources!r} matches no list or mapping of resources"
     if detections:  # known kinds, but nothing where the table looks
@@ -333,6 +338,8 @@ def _describe(index: YamlIndex, resources: str | None, detections: list[Detectio
 
 def _manifest(root: Mapping) -> str:
     """``Service (v1)``; ``Job (example.com/v1; known in API groups batch, batch.volcano.sh)``."""
+    from . import kinds_table
+
     kind = root.scalar_value("kind") or ""
     known = kinds_table.groups_of(kind)
     also = f"; known in API groups {', '.join(known)}" if known else ""

@@ -1,4 +1,4 @@
-"""The kinds table (taskpatch/kinds_table.yaml): containers found without --resources.
+"""The kinds table (taskpatch/kinds_table.json): containers found without --resources.
 
 - ``tests/kinds_golden/``: an example of every entry, as golden cases
   (``NAME.in.yaml``, ``NAME.tp``, ``NAME.out.yaml``, run as
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,9 @@ def _plan_json(path: Path, capfd: pytest.CaptureFixture[str], *options: str) -> 
 # -- the table ---------------------------------------------------------------------------------
 
 def test_the_table_is_one_entry_per_kind_and_group() -> None:
+    rows = json.loads(Path(kinds_table.TABLE_FILE).read_text())["kinds"]
+    fields = {"project", "kind", "groups", "containers", "initContainers", "embedded", "note"}
+    assert all(set(row) <= fields for row in rows)  # no misspelt field left unread
     keys = [(group, e.kind) for e in kinds_table.entries() for group in e.groups]
     assert len(keys) == len(set(keys))
     assert len({e.name for e in kinds_table.entries()}) == len(kinds_table.entries())
@@ -90,6 +95,19 @@ def test_batch_and_volcano_jobs_are_told_apart_by_the_api_group() -> None:
 def test_every_entry_has_an_example() -> None:
     named = {entry for name in CASES for entry in _entries(name)}
     assert {e.name for e in kinds_table.entries()} <= named
+
+
+def test_task_configs_never_load_the_table(tmp_path: Path) -> None:
+    """A task config or an MLApp is found before the table is asked: it is
+    not imported (nor jsonpath_ng), so their runs cost what they did."""
+    script = ("import sys\nfrom taskpatch.cli import main\n"
+              f"main(['plan', {str(GOLDEN.parents[1] / 'examples' / 'task.yaml')!r}, '-e', 'A=1'])\n"
+              "print('loaded:', *sorted(m for m in sys.modules if m in ('taskpatch.kinds_table', 'jsonpath_ng')))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert out.stdout.splitlines()[-1] == "loaded:"
+    out = subprocess.run([sys.executable, "-c", script.replace("task.yaml", "tfjob.yaml")], capture_output=True,
+                         text=True, cwd=tmp_path, check=True)
+    assert out.stdout.splitlines()[-1] == "loaded: jsonpath_ng taskpatch.kinds_table"  # a manifest does
 
 
 # -- golden examples -----------------------------------------------------------------------------

@@ -70,6 +70,7 @@ def test_wheel_carries_and_loads_the_grammar(tmp_path: Path) -> None:
     assert "taskpatch/grammar/taskpatch.lark" in names
     assert "taskpatch/parse_tables.pickle" in names
     assert "taskpatch/py.typed" in names
+    assert "taskpatch/kinds_table.json" in names
     assert any(name.endswith("entry_points.txt") for name in names)
 
     site = tmp_path / "site"
