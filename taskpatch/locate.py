@@ -202,6 +202,7 @@ def _jsonpath_groups(root: Node, expressions: tuple[str, ...], file: str | None,
 def _detect(root: Mapping, number: int) -> Detection | None:
     """What the kinds table says of this document, if it knows its kind."""
     from . import kinds_table  # here: task configs and MLApps never need it
+
     api_version, kind = root.scalar_value("apiVersion"), root.scalar_value("kind")
     entry = kinds_table.lookup(api_version, kind)
     if entry is None or api_version is None:
