@@ -28,7 +28,7 @@ import stat
 import sys
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .errors import InputOutputError, TaskpatchError, YamlSyntaxError
 
@@ -234,10 +234,89 @@ def write_atomic(path: str, text: str, *, expect: Snapshot | None = None, make_f
     as it was and no temporary file is left.
     """
     data = text.encode("utf-8")
-    target = _final_target(path)
+    found = _regular_target(path, data, make_folders)
+    if found is not None:
+        _replace(found[0], data, found[1], expect, path)
+
+
+def write_many(files: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> None:
+    """Write several files, each by the contract of ``write_atomic``, with
+    one sync for them all instead of an fsync per file (which made writing
+    1,000 sweep variants take seconds).
+
+    Every file is first written to a temporary file beside its target;
+    then one ``os.sync()`` puts all their bytes on disk; only then is each
+    renamed into place, so that no name ever points at bytes not yet on
+    disk; then each folder is synced once, making the renames durable. A
+    failure before the renames leaves every target as it was and removes
+    the temporary files. ``progress`` is called with the number of files
+    written so far.
+    """
+    pending: list[tuple[str, str, str]] = []  # (temporary file, target, name)
+    folders: dict[str, str] = {}  # each folder resolved once, not once per file
+    try:
+        for number, (path, text) in enumerate(files, 1):
+            data = text.encode("utf-8")
+            found = _regular_target(path, data, folders=folders)
+            if found is not None:
+                target, info = found
+                try:
+                    fd, tmp_name = _temporary_file(target)
+                    pending.append((tmp_name, target, path))
+                    try:
+                        _write_all(fd, data)
+                    finally:
+                        os.close(fd)
+                    if info is not None:
+                        _copy_owner_and_mode(tmp_name, info)
+                except OSError as exc:
+                    raise _io_error("cannot write", exc, path) from None
+            if progress is not None:
+                progress(number)
+        os.sync()  # every temporary file's bytes, at once
+        synced = sorted({os.path.dirname(target) for _, target, _ in pending})
+        for done, (tmp_name, target, path) in enumerate(pending):
+            try:
+                os.replace(tmp_name, target)
+            except OSError as exc:
+                del pending[:done]  # those are in place: only the rest are left to remove
+                raise _io_error("cannot write", exc, path) from None
+        pending.clear()
+    finally:
+        for tmp_name, _, _ in pending:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+    for folder in synced:
+        _sync_folder(folder)
+
+
+def _temporary_file(target: str) -> tuple[int, str]:
+    """A new hidden file beside ``target``, opened for writing, with the
+    mode ``open()`` gives a new file from the start (no chmod for the common
+    case, a folder of new variants); a random name if that one is taken."""
+    folder, name = os.path.split(target)
+    tmp_name = os.path.join(folder, f".{name}.taskpatch-{os.getpid()}.tmp")
+    try:
+        return os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666), tmp_name
+    except FileExistsError:  # left by a run that died with this process id
+        import tempfile
+
+        fd, tmp_name = tempfile.mkstemp(prefix=".taskpatch-", suffix=".tmp", dir=folder)
+        _copy_owner_and_mode(tmp_name, None)
+        return fd, tmp_name
+
+
+def _regular_target(path: str, data: bytes, make_folders: bool = False, folders: dict[str, str] | None = None
+                    ) -> tuple[str, os.stat_result | None] | None:
+    """Where ``path`` leads and what is there now, when that is a regular
+    file to replace (or nothing yet). A stream (a FIFO, a device, one of
+    this process's own descriptors) is written here and then, directly,
+    and None returned; a folder or a read-only file is refused. ``folders``
+    caches what each folder resolves to."""
+    target = _final_target(path, folders)
     if isinstance(target, int):
         _write_fd(target, data, path)
-        return
+        return None
     if make_folders:
         try:
             os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -253,13 +332,13 @@ def write_atomic(path: str, text: str, *, expect: Snapshot | None = None, make_f
         raise InputOutputError("cannot write: it is a folder", file=path)
     if info is not None and not stat.S_ISREG(info.st_mode):
         _write_stream(target, data, path)
-        return
+        return None
     if info is not None:
         _refuse_read_only(target, info, path)
-    _replace(target, data, info, expect, path)
+    return target, info
 
 
-def _final_target(path: str) -> str | int:
+def _final_target(path: str, folders: dict[str, str] | None = None) -> str | int:
     """Where ``path`` leads through symlinks: an absolute path whose folder
     has no symlinks left (the file itself may not exist yet), or the number
     of one of this process's own file descriptors."""
@@ -276,7 +355,11 @@ def _final_target(path: str) -> str | int:
         # the link leads, as the kernel does; realpath below sorts it out.
         current = os.path.join(os.path.dirname(current), link)
     folder, name = os.path.split(os.path.abspath(current))
-    return os.path.join(os.path.realpath(folder), name)
+    if folders is None:
+        return os.path.join(os.path.realpath(folder), name)
+    if folder not in folders:
+        folders[folder] = os.path.realpath(folder)
+    return os.path.join(folders[folder], name)
 
 
 def _own_fd(path: str) -> int | None:

@@ -10,6 +10,7 @@ that a regression fails instead of hanging CI.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import select
@@ -27,7 +28,6 @@ import taskpatch
 from taskpatch import files
 from taskpatch.cli import main
 from taskpatch.commands import apply as apply_command
-from taskpatch.commands import variants as variants_command
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = (ROOT / "examples" / "task.yaml").read_text()
@@ -605,19 +605,51 @@ def test_an_interrupted_variants_run_is_cleaned_up_by_the_next(tmp_path: Path, c
     moment, so a run that dies half way leaves nothing the next one refuses."""
     out = tmp_path / "out"
     assert variants(config, out, "1,2") == 0
-    real_write = variants_command.write_atomic
-    written: list[str] = []
+    real_replace = os.replace
+    placed: list[str] = []
 
-    def dies_after_three_files(path: str, text: str, **kwargs: Any) -> None:
-        if len([p for p in written if not p.endswith(".json")]) == 3 and not path.endswith(".json"):
-            raise taskpatch.InputOutputError("cannot write: No space left on device", file=path)
-        written.append(path)
-        real_write(path, text, **kwargs)
+    def dies_after_three_files(source: str, target: str) -> None:
+        """The variant files are put in place one rename each, after one sync."""
+        if target.endswith(".yaml") and len(placed) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        placed.append(target) if target.endswith(".yaml") else None
+        real_replace(source, target)
 
-    monkeypatch.setattr(variants_command, "write_atomic", dies_after_three_files)
+    monkeypatch.setattr(os, "replace", dies_after_three_files)
     assert variants(config, out, "3,4,5,6") == 2
-    # task-003.yaml is one no earlier index listed: only this run's own first index names it
+    # task-003.yaml is one no earlier index listed: only this run's own first index names it;
+    # the temporary files of the variants not yet in place are gone
     assert sorted(os.listdir(out)) == ["task-001.yaml", "task-002.yaml", "task-003.yaml", "variants.json"]
+    assert (out / "task-003.yaml").read_text() != (out / "task-001.yaml").read_text()
     monkeypatch.undo()
     assert variants(config, out, "7") == 0
     assert sorted(os.listdir(out)) == ["task-001.yaml", "variants.json"]
+
+
+def test_variants_sync_once_not_once_per_file(tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writing N variants: no fsync per file, one sync for all their bytes
+    before any is renamed into place, then the folder's fsync."""
+    calls: list[str] = []
+    real_replace, real_fsync = os.replace, os.fsync
+    monkeypatch.setattr(os, "sync", lambda: calls.append("sync"))
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(os, "replace", lambda a, b: calls.append("replace " + os.path.basename(b)) or real_replace(a, b))
+    out = tmp_path / "out"
+    assert variants(config, out, ",".join(str(i) for i in range(20))) == 0
+    yaml_calls = calls[calls.index("sync"):]
+    assert calls.count("sync") == 1
+    assert [c for c in yaml_calls if c.startswith("replace task-")] == [f"replace task-{i:03d}.yaml" for i in range(1, 21)]
+    # the two writes of variants.json fsync as every single file does; the variants, only their folder
+    assert calls.count("fsync") == 2 * 2 + 1
+    assert sorted(os.listdir(out)) == [f"task-{i:03d}.yaml" for i in range(1, 21)] + ["variants.json"]
+
+
+def test_a_variant_that_cannot_be_written_leaves_no_temporary_files(tmp_path: Path, config: Path,
+                                                                    capfd: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "task-002.yaml").mkdir()  # a folder where a variant goes
+    (out / "variants.json").write_text('[{"file": "task-002.yaml", "params": {}}]')
+    assert variants(config, out, "1,2,3") == 2
+    assert "task-002.yaml: I/O error: cannot write: it is a folder" in one_line(capfd.readouterr().err)
+    assert sorted(os.listdir(out)) == ["task-002.yaml", "variants.json"]

@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputOutputError, ValueTypeError
-from ..files import read_text, write_atomic
+from ..files import read_text, write_atomic, write_many
 from .common import EXIT_OK, add_location_options, add_verify_option, template_mode
 
 if TYPE_CHECKING:
@@ -84,11 +84,14 @@ def run(options: argparse.Namespace) -> int:
         # First an index of every variant file the folder may hold while this
         # run writes: an interrupted run leaves nothing the next one refuses.
         write_index([entry for name, entry in earlier.items() if name not in new_names] + index)
-    progress = sys.stderr.isatty()
-    for number, (entry, (_, variant)) in enumerate(zip(index, results), 1):
-        write_atomic(os.path.join(options.outdir, str(entry["file"])), variant)
-        if progress and (number == len(results) or number % max(1, len(results) // 100) == 0):
+
+    def show(number: int) -> None:
+        if number == len(results) or number % max(1, len(results) // 100) == 0:
             print(f"\rtaskpatch: variants {number}/{len(results)}", end="", file=sys.stderr, flush=True)
+
+    progress = sys.stderr.isatty()
+    write_many([(os.path.join(options.outdir, str(entry["file"])), variant)
+                for entry, (_, variant) in zip(index, results)], show if progress else None)
     if progress:
         print(file=sys.stderr)
     for name in earlier:
