@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import re
 from pathlib import Path
 
 import pytest
 
 import taskpatch
+from taskpatch import sweep
 from taskpatch.cli import main
+from taskpatch.document import render_spec
+from taskpatch.spec_parser import parse_args, parse_env, parse_override
 
 TEXT = """\
 resources:
@@ -174,3 +180,131 @@ def test_template_matches_the_planner(config, axes) -> None:
         return
     assert fast_error is None
     assert [variant for _, variant in fast] == slow
+
+
+# -- grid axes of every kind: set, env, args ---------------------------------------
+
+GOLDEN = Path(__file__).parent / "variants_golden"
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in GOLDEN.glob("*.args")))
+def test_golden_sweeps(name: str, tmp_path: Path) -> None:
+    """The CLI writes exactly the stored files; each is what apply gives for its point."""
+    options = (GOLDEN / f"{name}.args").read_text().splitlines()
+    source = GOLDEN / f"{name}.in.yaml"
+    assert main(["variants", str(source), *options, "-d", str(tmp_path)]) == 0
+    expected = GOLDEN / f"{name}.out"
+    assert sorted(os.listdir(tmp_path)) == sorted(os.listdir(expected))
+    for file in os.listdir(expected):
+        assert (tmp_path / file).read_bytes() == (expected / file).read_bytes(), file
+    render = "--render" in options
+    grids = [options[i + 1] for i, option in enumerate(options) if option == "--grid"]
+    for entry, point in zip(json.loads((expected / "variants.json").read_text()),
+                            itertools.product(*[_values(g) for g in grids])):
+        assert (expected / entry["file"]).read_text() == _apply_point(source.read_text(), point, render)
+
+
+def _values(axis: str) -> list[str]:
+    """An axis as one spec per value, its word kept (no value in these holds a comma)."""
+    head, _, values = axis.partition("=")
+    return [f"{head}={value}" for value in re.split(r"(?<!\\),", values)]
+
+
+def _apply_point(text: str, specs: tuple[str, ...], render: bool = False) -> str:
+    """What apply gives for one point: its specs planned in axis order."""
+    parsers = {"set": parse_override, "env": parse_env, "args": parse_args}
+    document = taskpatch.loads(text)
+    parsed = []
+    for spec in specs:
+        word, _, rest = spec.partition(" ")
+        parsed.append(parsers[word](rest.replace("\\,", ",")) if word in parsers else parse_args(spec.replace("\\,", ",")))
+    document.apply([*parsed, *([render_spec()] if render else [])])
+    return document.text
+
+
+def test_axis_params_are_named_by_their_target() -> None:
+    out = taskpatch.variants(TEXT, grid=["set worker.replicas=2", "env ps:LR=1e-3", "env X=\\,", "args ps.n=3"])
+    assert [params for params, _ in out] == [{"worker.replicas": 2, "ps:LR": "1e-3", "X": ",", "ps.n": 3}]
+
+
+@pytest.mark.parametrize("shape", ["mapping", "string", "none", "set", "env", "render"])
+def test_every_shape_is_planned_once(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sweep of 30 variants plans once (the template), whatever its shape."""
+    text = {"string": TEXT.replace("args:\n    batch_size: 32\n", "args: --data x\n"),
+            "none": TEXT.replace("  args:\n    batch_size: 32\n", "")}.get(shape, TEXT)
+    grid = {"set": ["set worker.replicas=" + ",".join(map(str, range(10))), "set ps.image=a,b,c"],
+            "env": ["env worker:LR=" + ",".join(map(str, range(10))), "env B=a,b,c"]
+            }.get(shape, ["worker.lr=" + ",".join(map(str, range(10))), "worker.steps=a,b,c"])
+    plans = []
+    real = sweep.make_plan
+    monkeypatch.setattr(sweep, "make_plan", lambda *a, **k: plans.append(1) or real(*a, **k))
+    out = list(taskpatch.variants(text, grid=grid, render=shape == "render"))
+    assert len(out) == 30 and len(plans) == 1
+    monkeypatch.undo()
+    for params, variant in out:
+        point = tuple(f"{axis.partition('=')[0]}={_shown(params, axis)}" for axis in grid)
+        assert variant == _apply_point(text, point, shape == "render")
+
+
+def _shown(params: dict[str, object], axis: str) -> str:
+    name = axis.partition("=")[0].split(" ")[-1]
+    return str(params[name])
+
+
+def test_a_bare_axis_on_a_resource_field_warns(capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = taskpatch.variants(TEXT, grid=["worker.replicas=1,2", "args worker.image=x", "set worker.replicas=3"])
+    assert out.warnings == ["--grid 'worker.replicas=1,2' sets args (worker.args.replicas); 'replicas' is a resource "
+                            "field: to vary it, write --grid 'set worker.replicas=1,2'"]
+    assert [v for _, v in out][0] == taskpatch.patch_text(TEXT, overrides=["worker.replicas=3"],
+                                                          args=["worker.replicas=1", "worker.image=x"])
+    (tmp_path / "task.yaml").write_text(TEXT)
+    assert main(["variants", str(tmp_path / "task.yaml"), "--grid", "worker.image=a,b", "-d", str(tmp_path / "o")]) == 0
+    assert "taskpatch: warning: --grid 'worker.image=a,b' sets args" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("axis,kind,column", [
+    ("set worker..x=1,2", "spec syntax error", 12),
+    ("env  1X=1,2", "spec syntax error", 6),
+    ("set worker.replicas=1,x", "type error", 23),
+    ("args wrker.lr=1", "selector error", 6),
+    ("set ~worker.x", "type error", 5),
+    ("worker.lr", "spec syntax error", 10),
+])
+def test_axis_errors_have_their_column_in_the_axis(tmp_path: Path, capfd: pytest.CaptureFixture[str], axis: str,
+                                                   kind: str, column: int) -> None:
+    (tmp_path / "task.yaml").write_text(TEXT)
+    assert main(["variants", str(tmp_path / "task.yaml"), "--grid", axis, "-d", str(tmp_path / "o")]) == 2
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and f": {kind}: " in err and err.rstrip().endswith(f", column {column}]"), err
+    assert not (tmp_path / "o").exists()
+
+
+@given(configs(), st.lists(st.tuples(st.sampled_from(["bare", "args", "set", "env"]), st.sampled_from(["*", *NAMES]),
+                                     st.sampled_from(["lr", "replicas", "image", "resources.requests.cpu", "A"]),
+                                     st.lists(GRID_VALUES.filter(lambda v: "," not in v), min_size=1, max_size=3)),
+                           min_size=1, max_size=3), st.booleans())
+def test_every_axis_kind_matches_apply(config, axes, render) -> None:
+    """variants() == planning each point's specs separately (or both refuse)."""
+    text = config.text
+    grid = []
+    for kind, sel, key, values in axes:
+        target = (f"{sel}:{key}" if sel != "*" else key) if kind == "env" else f"{sel}.{key}"
+        if kind == "env" and not re.fullmatch(r"[A-Za-z_][-._A-Za-z0-9]*", key):
+            target = f"{sel}:A" if sel != "*" else "A"
+        grid.append(("" if kind == "bare" else kind + " ") + f"{target}=" + ",".join(values))
+    try:
+        fast: list[str] | None = [variant for _, variant in taskpatch.variants(text, grid=grid, render=render)]
+    except taskpatch.InternalError:
+        raise
+    except taskpatch.TaskpatchError:
+        fast = None
+    slow: list[str] | None = []
+    for point in itertools.product(*[_values(g) for g in grid]):
+        try:
+            slow.append(_apply_point(text, point, render))  # type: ignore[union-attr]
+        except taskpatch.InternalError:
+            raise
+        except taskpatch.TaskpatchError:
+            slow = None
+            break
+    assert fast == slow

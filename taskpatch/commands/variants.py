@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputOutputError, ValueTypeError
 from ..files import read_text, write_atomic, write_many
-from .common import EXIT_OK, add_location_options, add_verify_option, template_mode
+from .common import EXIT_OK, add_location_options, add_verify_option, template_mode, warn
 
 if TYPE_CHECKING:
     from ..yaml_index import Node
@@ -26,8 +26,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("file", metavar="CONFIG", help="the task config or MLApp")
     parser.add_argument("--transforms", metavar="FILE",
                         help="YAML list as parallel_run takes it: [{worker: {batch_size: 10}}, ...]")
-    parser.add_argument("--grid", action="append", default=[], metavar="SEL.KEY=V1,V2",
-                        help="values to sweep (a cartesian product over all --grid); '\\,' is a literal comma")
+    parser.add_argument("--grid", action="append", default=[], metavar="[set|env|args] SPEC=V1,V2",
+                        help="values to sweep (a cartesian product over all --grid): args 'SEL.KEY=V1,V2' (bare), "
+                        "'set SEL.PATH=V1,V2', 'env [SEL:]NAME=V1,V2'; '\\,' is a literal comma")
     parser.add_argument("-d", "--outdir", required=True, metavar="OUTDIR", help="where the variant files go")
     parser.add_argument("--render", action="store_true", help="fold args into command in every variant")
     add_location_options(parser)
@@ -63,9 +64,11 @@ def run(options: argparse.Namespace) -> int:
     transforms = load_transforms(options.transforms) if options.transforms else None
     text = read_text(options.file)
     stem = os.path.splitext(os.path.basename(options.file if options.file != "-" else "stdin"))[0]
-    results = list(variants(text, transforms, options.grid, options.render, task=options.task,
-                            resources=options.resources, path=options.file, template=template_mode(options),
-                            verify=options.verify))
+    sweep = variants(text, transforms, options.grid, options.render, task=options.task, resources=options.resources,
+                     path=options.file, template=template_mode(options), verify=options.verify)
+    for warning in sweep.warnings:
+        warn(warning)
+    results = list(sweep)
     try:
         os.makedirs(options.outdir, exist_ok=True)
     except OSError as exc:

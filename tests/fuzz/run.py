@@ -395,30 +395,41 @@ class Case:
 
     def check_variants(self, names: list[str]) -> None:
         """The variants fast path gives what apply gives for each point of a
-        grid, or refuses where apply refuses."""
+        grid axis of any kind (args, set, env; with --render or not), or
+        refuses where apply refuses."""
         selector = self.rng.choice(names + ["*"])
-        values = [self.rng.choice(["1", "0.5", "yes", "'007'", "a b", "x:y", "?", "", "1e3", "#c"]) for _ in range(3)]
-        key = f"{selector}.{self.rng.choice(['lr', 'batch'])}"
-        grid = [f"{key}=" + ",".join(values)]  # (no value holds a comma)
+        values = [self.rng.choice(["1", "0.5", "yes", "'007'", "a b", "x:y", "?", "", "1e3", "#c", "3"])
+                  for _ in range(3)]
+        kind = self.rng.choice(["", "args ", "set ", "env "])
+        if kind == "env ":
+            target = "LR" if selector == "*" else f"{selector}:LR"
+        else:
+            key = self.rng.choice(["lr", "batch"] if kind != "set " else ["lr", "replicas", "image", "args.lr",
+                                                                           "resources.requests.cpu"])
+            target = f"{selector}.{key}"
+        render = self.rng.random() < 0.25
+        grid = [f"{kind}{target}=" + ",".join(values)]  # (no value holds a comma)
         try:
-            fast: list[str] | None = [text for _, text in taskpatch.variants(self.source, grid=grid, **self.options)]
+            fast: list[str] | None = [text for _, text in taskpatch.variants(self.source, grid=grid, render=render,
+                                                                                **self.options)]
         except VerificationError as exc:
             raise Failed(f"variants {grid}: verification refused: {exc}") from None
         except taskpatch.TaskpatchError:
             fast = None
+        parse = {"": parse_args, "args ": parse_args, "set ": parse_override, "env ": parse_env}[kind]
         slow: list[str] | None = []
         for value in values:
             try:
-                slow.append(self.patch_args(f"{key}={value}"))  # type: ignore[union-attr]
+                slow.append(self.patch_one(parse(f"{target}={value}"), render))  # type: ignore[union-attr]
             except taskpatch.TaskpatchError:
                 slow = None
                 break
         if fast != slow:
-            raise Failed(f"variants {grid} differ from apply: {fast!r} vs {slow!r}")
+            raise Failed(f"variants {grid}{' --render' if render else ''} differ from apply: {fast!r} vs {slow!r}")
 
-    def patch_args(self, spec: str) -> str:
+    def patch_one(self, spec: Any, render: bool) -> str:
         document = taskpatch.loads(self.source, **self.options)
-        document.apply([parse_args(spec)])
+        document.apply([spec, *([render_spec()] if render else [])])
         return document.text
 
     def check_meaning(self, documents: list[Any], expected: list[Any]) -> None:
