@@ -123,3 +123,17 @@ def test_bench_startup_runs_and_reports_every_row() -> None:
         assert row["value"] > 0 and row["cpu_median_s"] > 0 and row["wall_median_s"] > 0
         assert row["ok"] == (row["value"] <= float(row["goal"].split()[-1]))
     assert proc.returncode == (0 if all(row["ok"] for row in rows) else 1)
+
+
+def test_bench_variants_runs_every_shape_and_reports_json_rows() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_variants.py"), "--variants", "20", "--rounds", "1",
+         "--cli-runs", "1", "--json"],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr  # 1 = a goal missed, which tiny sizes may do
+    rows = json.loads(proc.stdout.splitlines()[-1])["rows"]
+    assert [row["id"] for row in rows] == ["P2-mapping-args", "P2-string-args", "P2-no-args", "P2-override", "P2-env",
+                                           "P2-render", "P2w-write"]
+    assert all(row["ok"] == (row["value"] <= float(row["goal"].split()[-1])) for row in rows)
+    assert (proc.returncode == 0) == all(row["ok"] for row in rows)
