@@ -385,9 +385,10 @@ def _markup(index: YamlIndex, node: Node) -> bool:
 
 def _plain_old(index: YamlIndex, node: Node | None) -> bool:
     """Is ``node`` absent, or a scalar the planner replaces in its own span
-    (not a block scalar, no anchor, no template markup)?"""
+    (not a block scalar, no anchor, no template markup; not a null written
+    as nothing, `key:`, where a new value also gets a space before it)?"""
     return node is None or (isinstance(node, Scalar) and node.style not in ("|", ">") and not node.anchor
-                            and not _markup(index, node))
+                            and node.start < node.end and not _markup(index, node))
 
 
 def _is_null(node: Node | None) -> bool:

@@ -308,3 +308,35 @@ def test_every_axis_kind_matches_apply(config, axes, render) -> None:
             slow = None
             break
     assert fast == slow
+
+
+@pytest.mark.parametrize("text,axis,render", [
+    ("resources:\n- name: w\n  lr:\n  x: 1\n", "set w.lr=,1", False),  # a null written as nothing (fuzzer seed 3043290)
+    ("resources:\n- name: w\n  lr: |\n    a\n", "set w.lr=a\n,b", False),
+    ("resources:\n- name: w\n  lr: &a 1\n  b: *a\n", "set w.lr=1,2", False),
+    ("resources:\n- name: w\n  args: --lr 1 --x 2\n", "w.lr=1,2", False),
+    ("resources:\n- name: w\n  args: --x '1\n", "w.lr=1,2", False),
+    ("resources:\n- name: w\n  command: [python, x.py]\n  args: {a: 1}\n", "w.lr=1,a b", True),
+    ("resources:\n- name: w\n  command: \"python x.py\\n\"\n  args: {a: 1}\n", "w.lr=1,a b", True),
+    ("resources:\n- name: w\n  command: 'python x.py'\n  args: {a: 1}\n", "w.lr=1,it's", True),
+    ("resources:\n- name: w\n  command: python x.py\n", "w.lr=1,a: b,#c,x:", True),
+    ("resources:\n- name: w\n  env:\n  - name: A\n    valueFrom: {x: 1}\n", "env A=1,2", False),
+    ("resources:\n- name: w\n  env: [{name: A, value: '1'}]\n", "env w:A=1,2,'3'", False),
+    ("resources:\n- {name: w, replicas: 1}\n", "set w.replicas=1,2,x", False),
+])
+def test_edge_cases_match_apply(text: str, axis: str, render: bool) -> None:
+    """Each variant is what apply gives for its point, or both refuse alike."""
+    try:
+        fast: list[str] | None = [variant for _, variant in taskpatch.variants(text, grid=[axis], render=render)]
+    except taskpatch.TaskpatchError as exc:
+        fast, fast_error = None, str(exc)
+    slow: list[str] | None = []
+    for point in _values(axis):
+        try:
+            slow.append(_apply_point(text, (point,), render))  # type: ignore[union-attr]
+        except taskpatch.TaskpatchError as exc:
+            slow, slow_error = None, str(exc)
+            break
+    assert fast == slow
+    if fast is None:
+        assert fast_error.split(" [spec")[0] == slow_error.split(" [spec")[0]
