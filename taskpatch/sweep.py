@@ -218,24 +218,24 @@ class _Hole:
             return render.shell_word(spec.value.text)
         return render.shell_word(render.seed_text(self.new(spec).value))
 
-    def text(self, spec: AxisSpec, writer: Writer, file: str | None, verify: bool) -> str:
+    def text(self, spec: AxisSpec, template: _Template) -> str:
         key = _value_key(spec)
         text = self.written.get(key)
         if text is None:
-            text = self.written[key] = (self._scalar_text(spec, writer, file, verify) if self.node is None
-                                        else self._word_text(spec, writer, file, verify))
+            text = self.written[key] = (self._scalar_text(spec, template) if self.node is None
+                                        else self._word_text(spec, template))
         return text
 
-    def _scalar_text(self, spec: AxisSpec, writer: Writer, file: str | None, verify: bool) -> str:
+    def _scalar_text(self, spec: AxisSpec, template: _Template) -> str:
         new = self.new(spec)
         if self.old is not None and same_scalar(self.old, new):
             return self.original
-        text = writer.scalar(new, self.style, self.flow)
-        if verify:
-            verify_scalar(text, new, self.flow, file)
+        text = template.writer.scalar(new, self.style, self.flow)
+        template.check(text, new, self.flow)
         return text
 
-    def _word_text(self, spec: AxisSpec, writer: Writer, file: str | None, verify: bool) -> str:
+    def _word_text(self, spec: AxisSpec, template: _Template) -> str:
+        writer = template.writer
         word = self.word(spec)
         node = self.node
         assert node is not None
@@ -246,10 +246,10 @@ class _Hole:
         if insertion is None or insertion[0] != self.pos or not (
                 insertion[1].startswith(self.pre) and insertion[1].endswith(self.post)):
             raise _Unfit  # the planner writes this one otherwise (the whole scalar, say)
-        if verify:  # the scalar, with this word in it, reads back as the planner's string
-            source = writer.index.source
-            verify_scalar(source[node.start : self.pos] + insertion[1] + source[self.pos : node.end],
-                          NewScalar(full), self.flow, file)
+        # The scalar, with this word in it, reads back as the planner's string.
+        source = writer.index.source
+        template.check(source[node.start : self.pos] + insertion[1] + source[self.pos : node.end], NewScalar(full),
+                       self.flow)
         return insertion[1][len(self.pre) : len(insertion[1]) - len(self.post)]
 
 
@@ -270,6 +270,14 @@ class _Template:
     def __init__(self, segments: list[str], holes: list[_Hole], writer: Writer, file: str | None,
                  verify: bool) -> None:
         self.segments, self.holes, self.writer, self.file, self.verify = segments, holes, writer, file, verify
+        self.checked: set[tuple[str, bool, str, str]] = set()  # holes of several resources write the same text
+
+    def check(self, written: str, expected: NewScalar, flow: bool) -> None:
+        """Read ``written`` back (``verify``): it must be ``expected``."""
+        key = (written, flow, type(expected.value).__name__, str(expected.value))
+        if self.verify and key not in self.checked:
+            verify_scalar(written, expected, flow, self.file)
+            self.checked.add(key)
 
     @classmethod
     def build(cls, index: YamlIndex, specs: list[AxisSpec], task: str | None, resources: str | None,
@@ -328,7 +336,7 @@ class _Template:
         or _Unfit where the planner must write it."""
         parts = [self.segments[0]]
         for hole, segment in zip(self.holes, self.segments[1:]):
-            parts.append(hole.text(specs[hole.source], self.writer, self.file, self.verify))
+            parts.append(hole.text(specs[hole.source], self))
             parts.append(segment)
         return "".join(parts)
 
@@ -365,6 +373,11 @@ def _target(spec: AxisSpec) -> tuple[str, str]:
     if isinstance(spec, SetSpec):
         return "set", path_text(spec.path)
     return "args", spec.key.name  # type: ignore[union-attr]
+
+
+def _shape(spec: AxisSpec) -> tuple:
+    """What a spec contributes to its variant's shape: all but the value."""
+    return type(spec), spec.selector and (spec.selector.pattern, spec.selector.quoted), _target(spec)
 
 
 def _independent(holes: list[_Hole]) -> bool:
@@ -564,10 +577,11 @@ class Sweep(Iterator[tuple[Params, str]]):
         index = document.index()  # the one parse
         bom = split_bom(text)[0]
         templates: dict[tuple, _Template | None] = {}
+        shapes: dict[int, tuple] = {}  # by spec: each one is in many variants
         for choice in self._choices:
             specs: list[AxisSpec] = [spec for _, spec, _ in choice]
             params = {name: value for name, _, value in choice}
-            shape = tuple((type(s), s.selector and (s.selector.pattern, s.selector.quoted), _target(s)) for s in specs)
+            shape = tuple(shapes.get(id(s)) or shapes.setdefault(id(s), _shape(s)) for s in specs)
             if shape not in templates:
                 templates[shape] = _Template.build(index, specs, task, resources, path, verify, fold)
             fast = templates[shape]
