@@ -639,8 +639,11 @@ def test_variants_sync_once_not_once_per_file(tmp_path: Path, config: Path, monk
     yaml_calls = calls[calls.index("sync"):]
     assert calls.count("sync") == 1
     assert [c for c in yaml_calls if c.startswith("replace task-")] == [f"replace task-{i:03d}.yaml" for i in range(1, 21)]
-    # the two writes of variants.json fsync as every single file does; the variants, only their folder
-    assert calls.count("fsync") == 2 * 2 + 1
+    # variants.json, written once into a new folder (its first index is its last), fsyncs as every
+    # single file does (itself and its folder); the variants, only their folder
+    assert calls.count("fsync") == 2 + 1
+    assert [entry["file"] for entry in json.loads((tmp_path / "out" / "variants.json").read_text())] == [
+        f"task-{i:03d}.yaml" for i in range(1, 21)]
     assert sorted(os.listdir(out)) == [f"task-{i:03d}.yaml" for i in range(1, 21)] + ["variants.json"]
 
 

@@ -79,8 +79,12 @@ def run(options: argparse.Namespace) -> int:
     earlier = _earlier_run(options.outdir)
     index_path = os.path.join(options.outdir, INDEX_NAME)
 
+    written: list[list[dict[str, Any]]] = []
+
     def write_index(entries: list[dict[str, Any]]) -> None:
-        write_atomic(index_path, json.dumps(json_value(entries), indent=2) + "\n")
+        if written != [entries]:  # a new folder's first index is already the last one
+            write_atomic(index_path, json.dumps(json_value(entries), indent=2) + "\n")
+            written[:] = [entries]
 
     new_names = {str(entry["file"]) for entry in index}
     if set(earlier) != new_names:
