@@ -201,6 +201,22 @@ class Applier:
         owner = node if parent is None or parent[1] is None else parent[1]
         return template.after_branches(pos, owner.start)
 
+    def check_continues(self, node: Node, pos: int) -> None:
+        """Text appended after the {{ end }} line at ``pos`` stays part of the
+        plain scalar ``node`` only if that line is indented as its
+        continuation lines are; at its key's indent, the line ends the scalar
+        in the YAML (it reads as a comment there), and text after it would
+        read as a key. Refused: the command needs folding by hand."""
+        parent = self.index.parents().get(id(node))
+        owner = parent[1] if parent is not None and parent[1] is not None else parent[0] if parent else node
+        start = self.index.line_start(pos)
+        line = self.text[start:pos]
+        if len(line) - len(line.lstrip(" ")) <= owner.column:
+            raise ValueTypeError(
+                "this value's last line sits inside a template block whose {{ end }} line (line "
+                f"{self.index.line_of(pos) + 1}) is not indented as the value's lines are, so text appended after "
+                "it would not be part of the value; add it by hand", line=node.line + 1, column=node.column + 1)
+
     def colon_end(self, key: Node, value: Node) -> int:
         """Just past the `:` between a key and its value. An explicit `? key`
         with no `: value` at all has none to write after: refused."""
@@ -226,7 +242,10 @@ class Applier:
         insertion = self.w.append_to(node, value.value, value.suffix, flow_parent)  # type: ignore[arg-type]
         template = self.index.template
         if insertion is not None and template is not None and node.style is None:  # type: ignore[attr-defined]
-            insertion = (template.end_after_branches(insertion[0], node.start, self.text), insertion[1])
+            moved = template.end_after_branches(insertion[0], node.start, self.text)
+            if moved != insertion[0]:
+                self.check_continues(node, moved)
+            insertion = (moved, insertion[1])
         if insertion is not None:
             # Text added to the end of a scalar goes before any lines
             # inserted at the same spot (the end of a file, say).

@@ -220,6 +220,9 @@ REFUSED = [
      r"3:6: path error: this value defines &x \(line 3\), which \*x uses at line 4"),
     ("anchor-still-used-replace", "resources:\n- name: w\n  r: [&x 1]\n  c: *x\n", {"overrides": ["~w.r", "w.r=2"]},
      r"3:6: path error: this value defines &x"),
+    ("append-after-an-end-at-the-key-indent", "resources:\n- name: w\n  command: python train.py\n    --data x\n"
+     "    {{- if .warm }}\n    --warm y\n  {{- end }}\n  args: {steps: 1}\n", {"render": True},
+     r"3:12: type error: this value's last line sits inside a template block whose \{\{ end \}\} line \(line 7\)"),
     ("explicit-key-without-value", "resources:\n- name: w\n  ? image\n  replicas: 1\n", {"overrides": ["w.image=y"]},
      r"3:5: type error: this explicit `\? key` has no `:` value"),
 ]
