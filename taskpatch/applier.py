@@ -576,11 +576,12 @@ class Applier:
             return
         before = 2 if text[cut[0] - 2 : cut[0]] == "\r\n" else 1 if text[cut[0] - 1 : cut[0]] == "\n" else 0
         low = cut[0] - before
-        # Not when text is written after that line break: it starts a line
-        # only thanks to it (lines appended where the cut lines were).
+        # Not when text written after that line break starts a line only
+        # thanks to it (lines appended where cut lines were, not at the end,
+        # so with no line break of their own first).
         if before and not any(s <= cut[0] and e > low and not s == e == low
                               for s, e, _, _ in self.edits if (s, e) != cut[:2]) and not any(
-                new and s > low for s, _, new, _ in self.edits):
+                new and s > low and not new.startswith(("\n", "\r")) for s, _, new, _ in self.edits):
             self.edits.remove(cut)
             self.edits.append((cut[0] - before, cut[1], cut[2], cut[3]))
 

@@ -273,3 +273,14 @@ def test_info_set_reads_its_json_back(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert main(["info", "set", str(path), "model_path=/m/2"]) == 3
     assert "internal error: the task info would not read back as written" in capfd.readouterr().err
     assert path.read_text() == '{"model_path": "/m/1"}\n'
+
+
+def test_the_last_item_cut_and_written_again_at_the_end_of_a_file_without_a_final_newline() -> None:
+    """Found by the fuzzer: the line break before a cut that reaches the end
+    goes with it only when what is written there brings its own."""
+    from taskpatch.spec_parser import parse_env, parse_override
+
+    text = "resources:\n- name: w\n  env:\n  - name: E\n    value: '1'\n  - name: B\n    value: '2'"
+    document = taskpatch.loads(text)
+    document.apply([parse_override("~w.env[name=B]"), parse_env("B=3")])
+    assert document.text == text.replace("value: '2'", "value: '3'")
