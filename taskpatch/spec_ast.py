@@ -94,10 +94,14 @@ class EnvSpec:
 
 @dataclass(frozen=True)
 class SetSpec:
+    """``SEL.PATH=VALUE``; ``force`` (``+SEL.PATH=VALUE``) creates keys that
+    would be refused as near misses of a known name."""
+
     source: SpecRef
     selector: Selector
     path: tuple[PathStep, ...]
     value: Value
+    force: bool = False
 
 
 @dataclass(frozen=True)

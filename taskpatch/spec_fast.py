@@ -22,6 +22,7 @@ import re
 from typing import Optional
 
 from .errors import SpecRef
+from .flow import is_flow
 from .spec_ast import ArgsSpec, EnvSpec, Index, ItemFilter, Key, PathStep, Selector, SetSpec, Span, Spec, UnsetSpec, Value
 
 MAX_INDEX_DIGITS = 18  # an index beyond sys.maxsize can't be a position in a list
@@ -107,12 +108,19 @@ def _value(text: str, pos: int) -> Value:
 
 
 def parse_set(source: SpecRef) -> Optional[Spec]:
+    """``[+]SEL.PATH=VALUE``. A flow value (``[...]``, ``{...}``) goes to
+    Lark, which checks it: every error of a spec file must come in the
+    grammar's order, after the whole file has parsed."""
     text = source.text
-    target = _target(text, 0)
+    force = text.startswith("+")
+    target = _target(text, int(force))
     if target is None or not text.startswith("=", target[2]):
         return None
     selector, path, end = target
-    return SetSpec(source, selector, path, _value(text, end + 1))
+    value = _value(text, end + 1)
+    if is_flow(value):
+        return None
+    return SetSpec(source, selector, path, value, force)
 
 
 def parse_unset(source: SpecRef) -> Optional[Spec]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from . import spec_fast
 from .errors import SpecRef, SpecSyntaxError
 from .spec_ast import ArgsSpec, EnvSpec, Index, ItemFilter, Key, Selector, SetSpec, Span, Spec, UnsetSpec, Value
+from .flow import flow_root, is_flow
 from .spec_fast import ENV_NAME_RE, MAX_INDEX_DIGITS, unescape, unquote, value_of
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ TERMINAL_WORDS = {
     "LSQB": "'['",
     "RSQB": "']'",
     "TILDE": "'~'",
+    "FORCE": "'+'",
     "$END": "the end of the spec",
     "_NL": "the end of the line",
     "_WS": "a space",
@@ -237,9 +239,13 @@ class _ToAst:
         return EnvSpec(self.source, selector, str(name), self._span(name), raw, value.span)
 
     def set_spec(self, meta: Any, children: list) -> SetSpec:
-        selector, path = children[0]
-        value = children[1] if len(children) > 1 else self._missing_value(meta)
-        return SetSpec(self.source, selector, path, value)
+        force = isinstance(children[0], str)  # the FORCE token, '+'
+        rest = children[1:] if force else children
+        selector, path = rest[0]
+        value = rest[1] if len(rest) > 1 else self._missing_value(meta)
+        if is_flow(value):
+            flow_root(value, self.source)  # refused here, before any file is read
+        return SetSpec(self.source, selector, path, value, force)
 
     def unset_spec(self, meta: Any, children: list) -> UnsetSpec:
         return UnsetSpec(self.source, *children[0])

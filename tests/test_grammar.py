@@ -28,6 +28,8 @@ VALID_OVERRIDE = [
     ("ps.'a b'.c='007'", "ps", ("a b", "c"), "007", True),
     ("worker.env[name=FOO].value=\"yes\"", "worker", ("env", ("name", "FOO"), "value"), "yes", True),
     ("worker.args[1]=x", "worker", ("args", 1), "x", False),
+    ("+worker.replcas=3", "worker", ("replcas",), "3", False),
+    ("+'ps.v2'.command=[python, x.py]", "ps.v2", ("command",), "[python, x.py]", False),
 ]
 
 
@@ -47,6 +49,7 @@ def _steps(path):
 @pytest.mark.parametrize("text,selector,path,value,quoted", VALID_OVERRIDE)
 def test_override_valid(text, selector, path, value, quoted):
     spec = parse_override(text)
+    assert spec.force == text.startswith("+")
     assert spec.selector.pattern == selector
     assert _steps(spec.path) == path
     assert (spec.value.text, spec.value.quoted) == (value, quoted)
@@ -75,6 +78,12 @@ INVALID = [
     (parse_env, "=x", 1, "variable name"),
     (parse_args, "worker", 7, "'.' or '='"),
     (parse_override, "a.b=1\nx", 6, "one line"),
+    (parse_override, "+~worker.x", 2, "resource name"),
+    (parse_override, "+worker", 8, "expected '.'"),
+    (parse_args, "+worker.x=1", 1, "resource name"),
+    (parse_env, "+A=1", 1, "variable name"),
+    (parse_override, "worker.x=[1, 2", 15, "did not find expected ',' or ']'"),
+    (parse_override, "+worker.x={a: [1}", 17, "did not find expected ',' or ']'"),
 ]
 
 

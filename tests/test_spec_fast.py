@@ -30,14 +30,15 @@ PIECES = [
     "worker", "w-1", "ps_2", "*", "w?", "[ab]", "w[0-9]", "[", "]", "[]", ".", "..", "=", ":", "~", "#",
     "0", "7", "007", "12", "9" * 18, "1" * 19, "0" * 20 + "5", "name", "A_B", "1A", "-x", ".A", "a.b",
     '"', "'", '"ps.v2"', "'a b'", "'it''s'", '"q\\"x"', "\\", "\\.", "\\n", " ", "\t", "\xa0", "\x85",
-    "\u2003", "é", "日本", "--lr 0.1", "{a: 1}", "$HOME",
+    "\u2003", "é", "日本", "--lr 0.1", "{a: 1}", "$HOME", "+", "+w.", "{", "[1", "{{",
 ]
 FILTER_VALUES = ["", "FOO", "a b", "1", '"q"', "'q'", "x]"]
 INDEXES = ["0", "3", "007", "9" * 18, "1" * 19, "x"]
 SELECTORS = ["worker", "ps", "w-1", "*", "w?", "ps-*", "eval2"]
 ENV_NAMES = ["A", "MY_VAR", "a.b", "x-1", "_X"]
 KEYS = ["replicas", "resources", "cpu", "env", "value", "batch-size", "nvidia.com/gpu", "0", "a:b", "é"]
-VALUE_PIECES = ["3", "1000m", "0.1", "x=y", "'007'", '"a b"', "a b", "#c", "[1, 2]", "''"]
+VALUE_PIECES = ["3", "1000m", "0.1", "x=y", "'007'", '"a b"', "a b", "#c", "[1, 2]", "''", "{gpu: 'true'}", "]",
+                "[a, {b: c}]", "{a: 1, a: 2}", "[&x 1]", "{1: a}", "{{ .x }}"]
 
 
 def _outcome(parse: Any, text: str, kind: str) -> Any:
@@ -72,7 +73,8 @@ def shaped(draw: Any, kind: str) -> str:
         ]))
     if kind == "unset":
         return f"{selector}.{path}"
-    return f"~{selector}.{path}" if draw(st.integers(0, 3)) == 0 else f"{selector}.{path}={value}"
+    force = "+" if draw(st.integers(0, 3)) == 0 else ""  # `+SEL.PATH=VALUE` forces a near miss
+    return f"~{selector}.{path}" if draw(st.integers(0, 3)) == 0 else f"{force}{selector}.{path}={value}"
 
 
 @st.composite
@@ -101,6 +103,9 @@ def kind_and_spec(draw: Any) -> tuple[str, str]:
 @example(case=("set", "worker.env[name=FOO].value=1"))
 @example(case=("set", "w.a[0a]=1"))
 @example(case=("env", "w:1A=2"))
+@example(case=("set", "+w.x=[1, {a: b}]"))
+@example(case=("set", "+w.x=[1"))
+@example(case=("set", "+~w.x"))
 def test_fast_path_equals_the_grammar(case: tuple[str, str]) -> None:
     _same(case[1], case[0])
 
@@ -109,6 +114,7 @@ def test_fast_path_equals_the_grammar(case: tuple[str, str]) -> None:
     ("env", "MY_VAR=MY-VAL"), ("env", "worker-6:ONLY_HERE=1"), ("env", "A="),
     ("set", "*.resources.requests.cpu=1000m"), ("set", "worker.env[name=FOO].value='x'"), ("set", "w.args[1]="),
     ("set", "~ps.command"), ("unset", "worker.args"), ("args", "*.batch-size=23"), ("args", "w=--x 1"),
+    ("set", "+worker.replcas=3"), ("set", "w.image={{ .image }}"), ("args", "w.x=[1, 2]"),
 ])
 def test_common_shapes_take_the_fast_path(kind: str, text: str) -> None:
     """The shapes people write must not fall back (or the speed is lost), and agree."""
@@ -121,6 +127,7 @@ def test_common_shapes_take_the_fast_path(kind: str, text: str) -> None:
 @pytest.mark.parametrize("kind,text", [
     ("set", "'ps.v2'.x=1"), ("set", "w.a\\.b=1"), ("set", "w[12].x=1"), ("set", "w.a[" + "1" * 19 + "]=1"),
     ("set", "w.a[0a=1]=1"), ("env", "1A=2"), ("set", "w..x=1"), ("args", "w.'k'=1"),
+    ("set", "w.x=[1, 2]"), ("set", "+w.x={a: 1}"), ("set", "w.x=[1"),  # flow values: Lark checks them
 ])
 def test_other_shapes_go_to_lark(kind: str, text: str) -> None:
     start = "unset" if text[0] == "~" else kind
@@ -161,6 +168,7 @@ def _file_outcome(text: str) -> Any:
 @given(text=spec_files())
 @example(text="env A=1\nset w.x=1\r\nunset w.y\n# c\n\n  args w.lr=0.1")
 @example(text="set w.x=1\r\r\n")
+@example(text="set +w.x=[1\nset w..y=2\n")  # a flow error, then a syntax error: the file's first error
 def test_spec_file_fast_path_equals_the_grammar(text: str) -> None:
     fast = _file_outcome(text)
     with mock.patch.object(spec_fast, "parse_file", return_value=None):
