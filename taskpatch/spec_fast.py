@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from .errors import SpecRef
-from .flow import is_flow
+from .errors import SpecRef, SpecSyntaxError
+from .flow import flow_root, is_flow
 from .spec_ast import ArgsSpec, EnvSpec, Index, ItemFilter, Key, PathStep, Selector, SetSpec, Span, Spec, UnsetSpec, Value
 
 MAX_INDEX_DIGITS = 18  # an index beyond sys.maxsize can't be a position in a list
@@ -108,9 +108,9 @@ def _value(text: str, pos: int) -> Value:
 
 
 def parse_set(source: SpecRef) -> Optional[Spec]:
-    """``[+]SEL.PATH=VALUE``. A flow value (``[...]``, ``{...}``) goes to
-    Lark, which checks it: every error of a spec file must come in the
-    grammar's order, after the whole file has parsed."""
+    """``[+]SEL.PATH=VALUE``. A flow value (``[...]``, ``{...}``) that is
+    not one goes to Lark, which reports it: a spec file's errors must come
+    in the grammar's order, after the whole file has parsed."""
     text = source.text
     force = text.startswith("+")
     target = _target(text, int(force))
@@ -119,7 +119,10 @@ def parse_set(source: SpecRef) -> Optional[Spec]:
     selector, path, end = target
     value = _value(text, end + 1)
     if is_flow(value):
-        return None
+        try:
+            flow_root(value, source)
+        except SpecSyntaxError:
+            return None
     return SetSpec(source, selector, path, value, force)
 
 
