@@ -167,14 +167,16 @@ def live_entries(overlay: Overlay, node: Any) -> list[str]:
     return [name for name in names if name == "?" or Slot(overlay, node, name).get() is not MISSING]
 
 
-def merged_from(mapping: Mapping, key: str) -> Alias | None:
-    """The ``<<: *alias`` through which ``mapping`` gets ``key``, if any."""
+def merge_sources(mapping: Mapping) -> list[Alias]:
+    """The ``<<: *alias`` (or ``<<: [*a, *b]``) mappings ``mapping`` merges in."""
     merge = mapping.get("<<")
     sources = merge.items if isinstance(merge, Sequence) else [merge]
-    for source in sources:
-        if isinstance(source, Alias) and isinstance(source.target, Mapping) and source.target.find(key) is not None:
-            return source
-    return None
+    return [s for s in sources if isinstance(s, Alias) and isinstance(s.target, Mapping)]
+
+
+def merged_from(mapping: Mapping, key: str) -> Alias | None:
+    """The ``<<: *alias`` through which ``mapping`` gets ``key``, if any."""
+    return next((s for s in merge_sources(mapping) if s.target.find(key) is not None), None)  # type: ignore[union-attr]
 
 
 def item_field(overlay: Overlay, item: Any, key: str) -> Any:

@@ -164,7 +164,7 @@ def _set(key: str, value: Any) -> SetSpec:
     source = SpecRef(f"{key}={text}", "serve")
     check_utf8(source.text, source)
     return SetSpec(source, _everything(), (Key(key, Span(0, len(key))),),
-                   Value(text, True, Span(len(key) + 1, len(key) + 1 + len(text))))
+                   Value(text, True, Span(len(key) + 1, len(key) + 1 + len(text))), force=True)  # its own fields
 
 
 def _env(name: str, value: str) -> EnvSpec:

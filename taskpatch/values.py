@@ -18,8 +18,8 @@ from .scalars import (
     literal_for,
     scalar_value,
 )
-from .spec_ast import Value
-from .yaml_index import MAX_DEPTH, Mapping, Scalar, Sequence
+from .spec_ast import Span, Value
+from .yaml_index import MAX_DEPTH, Mapping, Node, Scalar, Sequence
 
 # Kuberlab fields that are counts: always written as non-negative ints.
 COUNT_FIELDS = frozenset({"replicas", "maxRestartCount", "minAvailable", "port"})
@@ -33,6 +33,10 @@ def is_count_field(keys: tuple[str, ...]) -> bool:
     ``args``, say) is an ordinary value."""
     return ((len(keys) == 1 and keys[0] in COUNT_FIELDS) or keys == ("ports", "port")
             or keys == ("resources", "accelerators", "gpu"))
+
+
+def _count_name(keys: tuple[str, ...]) -> str:
+    return keys[-1] if keys[-1] != "gpu" else "accelerators.gpu"
 
 
 def is_null(node: Any) -> bool:
@@ -80,8 +84,7 @@ def typed_value(value: Value, old: Any, keys: tuple[str, ...], spec: SpecRef) ->
     if is_count_field(keys):
         if value.quoted or not NON_NEGATIVE_INT.match(text):
             raise ValueTypeError(
-                f"{keys[-1] if keys[-1] != 'gpu' else 'accelerators.gpu'} is a count and must be a "
-                f"non-negative integer, got {text!r}",
+                f"{_count_name(keys)} is a count and must be a non-negative integer, got {text!r}",
                 spec=spec,
                 spec_column=value.span.start + 1 + spec.column_offset,
             )
@@ -109,6 +112,51 @@ def typed_value(value: Value, old: Any, keys: tuple[str, ...], spec: SpecRef) ->
     if isinstance(new, str):
         return NewScalar(text)
     return NewScalar(new, literal_for(text, new))
+
+
+def flow_value(node: Mapping | Sequence, value: Value, keys: tuple[str, ...], spec: SpecRef, depth: int) -> Any:
+    """A flow value (``flow.flow_root``'s nodes, offsets into ``value.text``)
+    as new content that ``depth`` collections will hold. Its scalars are new
+    values, typed by the YAML 1.2 core schema; the count fields' rule holds
+    inside it too (``worker.resources={accelerators: {gpu: x}}`` is refused)."""
+    column = value.span.start + node.start + 1 + spec.column_offset
+    if depth >= MAX_DEPTH:
+        raise ValueTypeError(f"this value nests collections more than {MAX_DEPTH} levels deep", spec=spec,
+                             spec_column=column)
+    if is_count_field(keys):
+        raise ValueTypeError(f"{_count_name(keys)} is a count and must be a non-negative integer, got a "
+                             f"{'mapping' if isinstance(node, Mapping) else 'list'}", spec=spec, spec_column=column)
+    if isinstance(node, Mapping):
+        return {key.value: _flow_item(item, value, (*keys, key.value), spec, depth)  # type: ignore[attr-defined]
+                for key, item in zip(node.keys, node.values)}
+    return [_flow_item(item, value, keys, spec, depth) for item in node.items]
+
+
+def _flow_item(node: Node, value: Value, keys: tuple[str, ...], spec: SpecRef, depth: int) -> Any:
+    if isinstance(node, (Mapping, Sequence)):
+        return flow_value(node, value, keys, spec, depth + 1)
+    assert isinstance(node, Scalar)  # flow.flow_root refused aliases
+    start = value.span.start + node.start
+    return typed_value(Value(node.value, node.style is not None, Span(start, start + node.end - node.start)), None,
+                       keys, spec)
+
+
+def holds(old: Any, new: Any, edited: set[int]) -> bool:
+    """Does ``old``, a node of the file that no pending edit of this plan
+    touches (none in ``edited``), hold the new content ``new`` already, as
+    data and in order? (Then nothing is written.)"""
+    if isinstance(new, NewScalar):
+        return same_scalar(old, new)
+    if id(old) in edited:
+        return False
+    if old.__class__ is Mapping and isinstance(new, dict):
+        return old.tag is None and len(old.keys) == len(new) and all(
+            isinstance(key, Scalar) and scalar_value(key.value, key.style, key.tag) == name
+            and holds(item, new[name], edited) for key, item, name in zip(old.keys, old.values, new))
+    if old.__class__ is Sequence and isinstance(new, list):
+        return old.tag is None and len(old.items) == len(new) and all(
+            holds(o, n, edited) for o, n in zip(old.items, new))
+    return False
 
 
 def same_scalar(old: Any, new: NewScalar) -> bool:

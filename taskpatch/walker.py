@@ -41,6 +41,7 @@ from .values import describe, is_empty_flow, is_null, same_scalar, to_plain
 from .yaml_index import Alias, Mapping, Scalar, Sequence, YamlIndex
 
 Handler = Callable[["Walker", Any, Resource], None]
+Guard = Callable[[Any, int], None]  # (the mapping, the step's position in the path)
 
 
 def matching(selector: Selector, resources: list[Resource]) -> list[Resource]:
@@ -235,14 +236,16 @@ class Walker(Overlay):
             PathError, f"no item of the sequence has {step.key} = {step.value!r}", spec, step.span, current
         )
 
-    def walk(self, resource: Resource, path: tuple[PathStep, ...], spec: SpecRef, create: bool) -> list[Slot]:
+    def walk(self, resource: Resource, path: tuple[PathStep, ...], spec: SpecRef, create: bool,
+             guard: Guard | None = None) -> list[Slot]:
         """Follow all but the last step (creating mappings), then return the last
         slot; one per branch where a key on the way stands once per {{ if }}/{{ else }}
-        branch of a template. Empty when something is absent and not creating."""
-        return self._walk_from(resource, resource.node, path, 0, spec, create)
+        branch of a template. Empty when something is absent and not creating.
+        ``guard(mapping, i)`` is asked before step ``i`` creates its key in ``mapping``."""
+        return self._walk_from(resource, resource.node, path, 0, spec, create, guard)
 
     def _walk_from(self, resource: Resource, current: Any, path: tuple[PathStep, ...], start: int, spec: SpecRef,
-                   create: bool, covered: frozenset[int] = frozenset()) -> list[Slot]:
+                   create: bool, guard: Guard | None, covered: frozenset[int] = frozenset()) -> list[Slot]:
         last = len(path) - 1
         for i in range(start, len(path)):
             step = path[i]
@@ -256,6 +259,8 @@ class Walker(Overlay):
                         current = value
                         continue
             slots = self._descend(current, step, spec, create)
+            if guard is not None and step.__class__ is Key and len(slots) == 1 and slots[0].get() is MISSING:
+                guard(current, i)
             for slot in slots if covered else ():
                 slot.covered |= covered  # below a key written once per branch: every branch gets it
             if not slots or i == last:
@@ -265,7 +270,7 @@ class Walker(Overlay):
                 for slot in slots:
                     child = self._child(resource, current, slot, path, i, spec, create)
                     if child is not MISSING:
-                        found += self._walk_from(resource, child, path, i + 1, spec, create,
+                        found += self._walk_from(resource, child, path, i + 1, spec, create, guard,
                                                  covered | slot.covered)
                 return found
             current = self._child(resource, current, slots[0], path, i, spec, create)

@@ -129,8 +129,10 @@ def _upstream_or_skip(config: dict, specs: list[str]) -> dict:
 @given(override_cases(), st.booleans())
 @settings(suppress_health_check=[HealthCheck.too_slow])
 def test_named_overrides_agree_with_upstream(case: tuple[dict, list[str]], flow: bool) -> None:
+    """Upstream creates any key; `+` makes taskpatch do the same (see the near-miss divergence)."""
     config, specs = case
-    assert strict(ours(config, flow=flow, overrides=specs)) == strict(_upstream_or_skip(config, specs))
+    forced = ["+" + spec for spec in specs]
+    assert strict(ours(config, flow=flow, overrides=forced)) == strict(_upstream_or_skip(config, specs))
 
 
 @given(configs(), st.sampled_from(["image", "resources.requests.cpu", "lr"]), VALUE_TEXT)
@@ -138,7 +140,7 @@ def test_wildcard_is_upstream_applied_to_each_resource(config: dict, path: str, 
     """README divergence 1: upstream `*` stops at the first resource lacking the
     key; taskpatch reaches every resource, exactly as if each were named."""
     per_name = [f"{r['name']}.{path}={value}" for r in config["resources"]]
-    assert strict(ours(config, overrides=[f"*.{path}={value}"])) == strict(_upstream_or_skip(config, per_name))
+    assert strict(ours(config, overrides=[f"+*.{path}={value}"])) == strict(_upstream_or_skip(config, per_name))
 
 
 # ---- the documented divergences, each shown against upstream ---------------
@@ -180,6 +182,28 @@ def test_divergence_env_null() -> None:
     with pytest.raises(TypeError):  # upstream iterates None
         upstream_env(config, ["A=1"])
     assert ours(config, env=["A=1"])["resources"][0]["env"] == [{"name": "A", "value": "1"}]
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("w.replcas=3", "w has no key 'replcas'; did you mean 'replicas'? (write +w.replcas=3 to add it anyway)"),
+    ("w.resources.requets.cpu=1", "w.resources has no key 'requets'; did you mean 'requests'?"),
+    ("w.image=x", "w has no key 'image'; did you mean 'images'?"),  # a Kuberlab resource has images.cpu/gpu
+])
+def test_divergence_near_misses_are_refused(spec: str, message: str) -> None:
+    config = {"resources": [{"name": "w", "replicas": 1, "resources": {"requests": {"cpu": 1}}}]}
+    target, _, value = spec.partition("=")
+    made = upstream_overrides(config, [spec])["resources"][0]  # upstream adds the typo silently
+    assert target.split(".")[1] in made
+    with pytest.raises(taskpatch.PathError, match=re.escape(message)):
+        ours(config, overrides=[spec])
+    assert strict(ours(config, overrides=["+" + spec])) == strict(upstream_overrides(config, [spec]))
+
+
+def test_divergence_flow_values_are_collections() -> None:
+    config = {"resources": [{"name": "w"}]}
+    assert upstream_overrides(config, ["w.command=[python, x.py]"])["resources"][0]["command"] == "[python, x.py]"
+    assert ours(config, overrides=["w.command=[python, x.py]"])["resources"][0]["command"] == ["python", "x.py"]
+    assert ours(config, overrides=["w.command='[python, x.py]'"])["resources"][0]["command"] == "[python, x.py]"
 
 
 def test_divergence_path_through_scalar() -> None:

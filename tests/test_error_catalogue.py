@@ -72,6 +72,19 @@ CASES = [
     ("spec-file-bad-verb", TASK, ["--spec-file", "{specs:frob worker.x=1}"], r"specs\.tp:1", False),
     ("spec-file-bad-spec", TASK, ["--spec-file", "{specs:# c\n\nset worker.=1}"], r"specs\.tp:3.*column", False),
     ("spec-file-missing", TASK, ["--spec-file", "nope.tp"], r"nope\.tp.*cannot read", False),
+    # issue 11: near misses are refused at the mapping; flow values are checked as specs
+    ("set-near-miss", TASK, ["-s", "worker.replcas=3"], r"^task\.yaml:3:3: path error: worker has no key 'replcas'; "
+     r"did you mean 'replicas'\? \(write \+worker\.replcas=3 to add it anyway\) \[spec -s 'worker\.replcas=3', "
+     r"column 8\]$", True),
+    ("set-near-miss-nested", TASK, ["-s", "worker.resources.requets.cpu=1"], r"^task\.yaml:3:3: path error: "
+     r"worker.resources has no key 'requets'; did you mean 'requests'\?.*column 18\]$", True),
+    ("spec-file-near-miss", TASK, ["--spec-file", "{specs:env A=1\nset ps.comand=x\n}"],
+     r"^task\.yaml:11:3: path error: ps has no key 'comand'; did you mean 'command'\?.*\[spec \S*specs\.tp:2 "
+     r"'ps\.comand=x', column 8\]$", True),
+    ("set-flow-unterminated", TASK, ["-s", "worker.x=[1"], r"^task\.yaml: spec syntax error: did not find expected "
+     r"',' or '\]'.*column 12\]$", False),
+    ("spec-file-flow", TASK, ["--spec-file", "{specs:set worker.x={a: 1, a: 2}\n}"],
+     r"duplicate key 'a'.*\[spec \S*specs\.tp:1 'worker\.x=\{a: 1, a: 2\}', column 21\]", False),
     # bytes that are not UTF-8: argv holds them as surrogates (\udce9 is the byte 0xe9)
     ("env-not-utf8", TASK, ["-e", "A=caf\udce9"], r"spec syntax error: not UTF-8 text \(byte 0xe9\).*column 6\]",
      False),

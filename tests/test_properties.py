@@ -139,7 +139,9 @@ def _present(config: Config, specs: list[tuple[str, str]]) -> list[tuple[str, st
 
 def _apply(text: str, specs: list[tuple[str, str]]) -> str:
     """All specs in one plan, as the CLI applies them."""
-    parsers = {"env": parse_env, "set": parse_override, "args": parse_args}
+    # Sets with `+`: creating `image` on a Kuberlab resource would be a near
+    # miss of `images`; these properties are about fidelity, not typos.
+    parsers = {"env": parse_env, "set": lambda spec: parse_override("+" + spec), "args": parse_args}
     parsed = [parse_override("~" + spec) if kind == "unset" else parsers[kind](spec) for kind, spec in specs]
     doc = taskpatch.loads(text)
     doc.apply(parsed)

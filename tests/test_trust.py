@@ -182,7 +182,7 @@ CASES = [
     ("set-explicit-key", "resources:\n- name: w\n  ? image\n  : x\n", {"overrides": ["w.image=y"]},
      "resources:\n- name: w\n  ? image\n  : 'y'\n"),
     # Input edge cases.
-    ("two-boms", "\ufeff\ufeffresources:\n- name: w\n", {"overrides": ["w.image=y"]},
+    ("two-boms", "\ufeff\ufeffresources:\n- name: w\n", {"overrides": ["+w.image=y"]},
      "\ufeff\ufeffresources:\n- name: w\n  image: 'y'\n"),
     # Templates: a key written once per branch gets each branch's own edit.
     ("template-branches",

@@ -254,9 +254,10 @@ def test_apply_validate_checks_the_patched_text_and_writes_nothing(tmp_path: Pat
     original = TASK.format(line="  replicas: 1")
     config.write_text(original)
     code, out, err = _cli(capsys, "apply", str(config), "-i", "--validate", "-s", "worker.replicas=2",
-                          "-s", "worker.resources.limits.memory=1GB", "-s", "worker.replcas=3")
+                          "-s", "worker.resources.limits.memory=1GB", "-s", "+worker.replcas=3")
     assert code == 2 and out == ""
-    # At their lines in the patched text (what would have been written).
+    # At their lines in the patched text (what would have been written): `+` made the
+    # near miss on purpose, and validation still finds it.
     assert err.splitlines() == [
         f"{config}:7:15: validation error: $.resources[0].resources.limits.memory: '1GB' {QUANTITY}; "
         "did you mean '1G' or '1Gi'?",

@@ -549,6 +549,20 @@ SET_PATHS = [
     "image", "replicas", "resources.requests.cpu", "resources.limits.memory", "command", "args", "timeout",
     "workdir", "env[0].value", "env[name=A].value", "env[name=B]", "resources", "nodeSelector.gpu", "args.lr",
     "port", "accelerators.gpu", "x", "\"a b\"", '"x.y"', "lr", "command[0]",
+    # near misses of a known field or of a key the generator writes (issue 11), and names that are not
+    "replcas", "Replicas", "resources.requets.cpu", "resources.limits.memroy", "imgae", "env[0].vlaue", "comand",
+    "args.replcas", "nodeSelector.gpu1", "modle", "batch2", "ports", "resources.limit.cpu", "workDir",
+]
+# Flow collections, valid and not (the model reads them with PyYAML), and
+# values that only look like them.
+FLOW_VALUES = [
+    "[]", "{}", "[1, 2]", "[python, x.py]", '{gpu: "true"}', "{a: 1, b: [x, 'y']}", "[a: 1]", "{x}", "[1]",
+    "[1e3, 0x1F, yes, ~, '007', 2024-01-01]", "{cpu: 1, memory: 2Gi}", "[{name: A, value: '1'}]", "{port: 80}",
+    "{accelerators: {gpu: 2}}", "{requests: {cpu: 1}}", "[ python , x.py ]", '{"a b": 1, "x.y": [{}]}',
+    "{? a}", "{requests: {cpu: x}, accelerators: {gpu: one}}", "[{port: http}]",
+    "[1", "{a: 1", "[1] x", "[1]]", "{a: 1, a: 2}", "[&a 1]", "[&a 1, *a]", "[!!str 1]", "{1: a}", "{[1]: 2}",
+    "{<<: {a: 1}}", "[a\x85b]", "{a: b}: c", "[1] # c", "[1,,2]", '["\\q"]', "{true: 1}",
+    "'[1, 2]'", '"{a: 1}"', " [1]",
 ]
 
 
@@ -578,7 +592,9 @@ def gen_specs(rng: random.Random, names: list[str]) -> list[tuple[str, str]]:
             path = rng.choice(SET_PATHS)
             count = path.rsplit(".", 1)[-1] in ("replicas", "port", "gpu")
             value = str(rng.randint(0, 9)) if count and rng.random() < 0.9 else spec_value(rng)
-            specs.append(("set", f"{selector}.{path}={value}"))
+            value = rng.choice(FLOW_VALUES) if rng.random() < 0.15 else value
+            force = "+" if rng.random() < 0.15 else ""
+            specs.append(("set", f"{force}{selector}.{path}={value}"))
         elif kind == "unset":
             specs.append(("unset", f"~{selector}.{rng.choice(SET_PATHS)}"))
         elif rng.random() < 0.1:

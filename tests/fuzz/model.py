@@ -17,6 +17,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+import yaml as pyyaml
+
 from taskpatch import render  # the seed's word rules are tested on their own (test_render.py)
 
 # YAML 1.2 core schema, from the spec's section 10.3.2 (not taskpatch's copy).
@@ -81,9 +83,7 @@ def typed(value: SpecValue, old: Any, keys: tuple[str, ...], in_args: bool = Fal
     """DESIGN.md's typing of override and args values."""
     # A resource's own count fields (the README's list); inside args, or
     # deeper, a key of that name is an ordinary value.
-    count = not in_args and ((len(keys) == 1 and keys[0] in COUNTS) or keys == ("ports", "[]", "port")
-                             or keys == ("resources", "accelerators", "gpu"))
-    if count:
+    if not in_args and _is_count(keys):
         if value.quoted or not re.fullmatch(r"[0-9]+", value.text):
             raise Refused(f"{keys[-1]} is a count")
         return int(value.text)
@@ -106,7 +106,117 @@ def typed(value: SpecValue, old: Any, keys: tuple[str, ...], in_args: bool = Fal
     return core(value.text)
 
 
+def _is_count(keys: tuple[str, ...]) -> bool:
+    return (len(keys) == 1 and keys[0] in COUNTS) or keys in (("ports", "[]", "port"), ("resources", "accelerators", "gpu"))
+
+
 _ABSENT = object()
+
+
+# -- issue 11: flow values and near misses -------------------------------------------
+# Written from the README's rules (NOTES-typos.md), not from taskpatch/flow.py
+# or taskpatch/typos.py: PyYAML's pure parser reads the flow text, and the
+# near-miss rule is spelled out as the edits it allows.
+
+def is_flow(value: SpecValue) -> bool:
+    return not value.quoted and value.text[:1] in ("[", "{") and not value.text.startswith("{{")
+
+
+def flow(value: SpecValue, keys: tuple[str, ...]) -> Any:
+    """What a flow value writes: its scalars typed as new values (the count
+    fields' rule included); Refused where taskpatch must refuse it."""
+    if re.search("[\x85\u2028\u2029]", value.text):
+        raise Refused("a YAML 1.1 line break in a flow value")
+    try:
+        events = list(pyyaml.parse(value.text))[2:-2]  # without the stream's and the document's own
+    except pyyaml.YAMLError:
+        raise Refused("a flow value that is not YAML") from None
+    if getattr(events[0], "flow_style", None) is not True or value.text[events[-1].end_mark.index:].strip():
+        raise Refused("not one flow collection")
+    data, rest = _flow_node(events, keys)
+    assert not rest
+    return data
+
+
+def _flow_node(events: list[Any], keys: tuple[str, ...]) -> tuple[Any, list[Any]]:
+    """The first node of ``events`` as data, and the events after it."""
+    event, rest = events[0], events[1:]
+    if isinstance(event, pyyaml.AliasEvent) or getattr(event, "anchor", None) or getattr(event, "tag", None):
+        raise Refused("an alias, anchor or tag in a flow value")
+    if isinstance(event, pyyaml.ScalarEvent):
+        return typed(SpecValue(event.value, event.style is not None), _ABSENT, keys), rest
+    if _is_count(keys):
+        raise Refused("a collection for a count")
+    if isinstance(event, pyyaml.SequenceStartEvent):
+        items = []
+        while not isinstance(rest[0], pyyaml.SequenceEndEvent):
+            item, rest = _flow_node(rest, keys + ("[]",))
+            items.append(item)
+        return items, rest[1:]
+    mapping: dict[str, Any] = {}
+    while not isinstance(rest[0], pyyaml.MappingEndEvent):
+        key = rest[0]
+        if not isinstance(key, pyyaml.ScalarEvent) or (key.style is None and not isinstance(core(key.value), str)):
+            raise Refused("a flow value's key that is not a string")
+        if (key.style is None and key.value == "<<") or key.value in mapping or key.anchor or key.tag:
+            raise Refused("a merge key or a repeated key in a flow value")
+        mapping[key.value], rest = _flow_node(rest[1:], keys + (key.value,))
+    return mapping, rest[1:]
+
+
+# Fields the JSON Schemas know where the generator's paths create keys
+# (kuberlab.json's resource, kubernetes.json's container).
+_QUANTITIES = {"cpu", "memory", "ephemeral-storage", "storage"}
+_ENV_ENTRY = {"name", "value", "valueFrom"}
+KNOWN = {
+    False: {(): {"name", "replicas", "minAvailable", "maxRestartCount", "waitCount", "restartPolicy", "allowFail",
+                 "is_permanent", "doneCondition", "nodes", "port", "ports", "images", "command", "args", "workdir",
+                 "workDir", "env", "resources", "volumes", "default_volume_mapping", "labels", "nodeSelector"},
+            ("resources",): {"requests", "limits", "accelerators"},
+            ("resources", "requests"): _QUANTITIES, ("resources", "limits"): _QUANTITIES,
+            ("env", "[]"): _ENV_ENTRY},
+    True: {(): {"name", "image", "imagePullPolicy", "command", "args", "workingDir", "env", "envFrom", "ports",
+                "resources", "resizePolicy", "restartPolicy", "restartPolicyRules", "volumeMounts", "volumeDevices",
+                "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "securityContext",
+                "terminationMessagePath", "terminationMessagePolicy", "stdin", "stdinOnce", "tty"},
+           ("resources",): {"requests", "limits", "claims"},
+           ("resources", "requests"): _QUANTITIES, ("resources", "limits"): _QUANTITIES,
+           ("env", "[]"): _ENV_ENTRY},
+}
+
+
+def misses(new: str, name: str) -> int | None:
+    """The README's near-miss rule: how many edits ``new`` is from ``name``
+    (0 for case only), when that makes it a near miss; else None."""
+    if new == name or min(len(new), len(name)) < 4 or re.sub("[0-9]", "", new) == re.sub("[0-9]", "", name):
+        return None
+    a, b, shortest = new.lower(), name.lower(), min(len(new), len(name))
+    if a == b:
+        return 0
+    if _one_edit(a, b) and (shortest >= 5 or _one_swap(a, b)):
+        return 1
+    if shortest >= 9 and any(_one_edit(c, b) for c in _neighbours(a, set(a + b))):
+        return 2
+    return None
+
+
+def _one_swap(a: str, b: str) -> bool:
+    return len(a) == len(b) and any(a[:i] + a[i + 1] + a[i] + a[i + 2:] == b for i in range(len(a) - 1))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One character inserted, deleted or replaced, or two adjacent ones swapped."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1 or _one_swap(a, b)
+    short, long = sorted((a, b), key=len)
+    return len(long) == len(short) + 1 and any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def _neighbours(a: str, letters: set[str]) -> set[str]:
+    """Every string one edit from ``a`` (inserted or replacing characters drawn from ``letters``)."""
+    out = {a[:i] + a[i + 1:] for i in range(len(a))} | {a[:i] + a[i + 1] + a[i] + a[i + 2:] for i in range(len(a) - 1)}
+    out |= {a[:i] + c + a[i + k:] for i in range(len(a) + 1) for c in letters for k in (0, 1)}
+    return out
 
 
 @dataclass(frozen=True)
@@ -181,15 +291,29 @@ class Model:
             else:
                 env.append({"name": name, "value": value})
 
-    def set(self, selector: str, path: list[Step], value: SpecValue) -> None:
+    def set(self, selector: str, path: list[Step], value: SpecValue, force: bool = False) -> None:
         keys = tuple(s.key if s.key is not None else "[]" for s in path)
+        # `+` creates any key; args keys are free-form.
+        guarded = not force and keys[0] != "args"
         for resource in self.select(selector):
-            parent, last = self._walk(resource, path, create=True)
+            parent, last = self._walk(resource, path, create=True, guarded=guarded)
             old = self._get(parent, last)
-            if isinstance(old, (dict, list)) and old:
+            new = flow(value, keys) if is_flow(value) else None
+            if isinstance(old, (dict, list)) and old and type(new) is not type(old):
                 raise Refused("a scalar over a non-empty collection")  # issue 11: `~` first says so
-            new = typed(value, _ABSENT if old is _ABSENT else old, keys)
+            if new is None:
+                new = typed(value, _ABSENT if old is _ABSENT else old, keys)
             self._put(parent, last, new)
+
+    def _guard(self, container: Any, keys: tuple[str, ...]) -> None:
+        """Refuse to create ``keys[-1]`` in ``container`` when it is a near miss
+        of a key there or of a field known at that place."""
+        new = keys[-1]
+        known = KNOWN[self.containers].get(keys[:-1], set())
+        siblings = [k for k in container if isinstance(k, str)]
+        if new not in known and any(
+                misses(new, name) is not None for name in siblings + sorted(known)):
+            raise Refused(f"{new} is a near miss")
 
     def unset(self, selector: str, path: list[Step]) -> None:
         for resource in self.select(selector):
@@ -277,9 +401,14 @@ class Model:
             del resource["args"]
 
     # -- paths ------------------------------------------------------------------------
-    def _walk(self, resource: dict, path: list[Step], create: bool) -> tuple[Any, Step]:
+    def _walk(self, resource: dict, path: list[Step], create: bool, guarded: bool = False) -> tuple[Any, Step]:
         current: Any = resource
-        for i, step in enumerate(path[:-1]):
+        keys = tuple(s.key if s.key is not None else "[]" for s in path)
+        for i, step in enumerate(path):
+            if guarded and step.key is not None and self._get(current, step) is _ABSENT:
+                self._guard(current, keys[: i + 1])
+            if i == len(path) - 1:
+                break
             child = self._get(current, step)
             if child is _ABSENT or _is_empty(child):
                 if not create:

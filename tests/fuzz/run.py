@@ -41,7 +41,7 @@ from taskpatch.verify import VerificationError
 
 from .generate import K8S_CONTAINERS, Config, gen_config, gen_specs, render_choices
 from .gotemplate import render as render_template
-from .model import Model, Refused, SpecValue, Step, Unmodelled
+from .model import Model, Refused, SpecValue, Step, Unmodelled, flow, is_flow
 
 PARSERS = {"env": parse_env, "set": parse_override, "unset": parse_override, "args": parse_args}
 FLAGS = {"env": "-e", "set": "-s", "unset": "-s", "args": "-a"}
@@ -131,7 +131,8 @@ def apply_model(documents: list[Any], layout: str, specs: list[Any], render: boo
         if isinstance(spec, EnvSpec):
             model.env(selector, spec.name, spec.value)
         elif isinstance(spec, SetSpec):
-            model.set(selector, [_step(s) for s in spec.path], SpecValue(spec.value.text, spec.value.quoted))
+            model.set(selector, [_step(s) for s in spec.path], SpecValue(spec.value.text, spec.value.quoted),
+                      spec.force)
         elif isinstance(spec, UnsetSpec):
             model.unset(selector, [_step(s) for s in spec.path])
         else:
@@ -333,8 +334,13 @@ class Case:
         self.render = self.rng.random() < 0.2
         try:
             specs = [PARSERS[kind](text, FLAGS[kind]) for kind, text in self.spec_texts]
-        except taskpatch.SpecSyntaxError:  # a mangled file's names make no selectors
-            return Outcome(self.seed, "skipped", checks=["no spec fits this file's names"])
+        except taskpatch.SpecSyntaxError as exc:
+            if any(kind == "set" and bad_flow_value(text) for kind, text in self.spec_texts):
+                check_refusal(source, self.argv())  # refused before the file is read
+                return Outcome(self.seed, "both refused", checks=["cli refusal"])
+            if "flow collection" in exc.message:
+                raise Failed(f"taskpatch refused a flow value, the model did not: {exc}") from None
+            return Outcome(self.seed, "skipped", checks=["no spec fits this file's names"])  # a mangled file's names
         try:
             expected: list[Any] | None = modelled(documents, self.layout, specs, self.render)
             refusal = None
@@ -480,6 +486,21 @@ class Case:
             return all(same_data(modelled(view, self.layout, specs, False), view) for view in views)
         except (Refused, Unmodelled):
             return False
+
+
+_SET_VALUE = re.compile(r'(?:[^=\["]|\[[^\]]*\]|"[^"]*")*=(.*)\Z')
+
+
+def bad_flow_value(text: str) -> bool:
+    """Does the model refuse the flow value of a set spec the generator wrote
+    (``SEL.PATH=VALUE``: the first `=` outside brackets and quotes)?"""
+    value = SpecValue.of(_SET_VALUE.match(text).group(1))  # type: ignore[union-attr]  # the generator's shape
+    try:
+        if is_flow(value):
+            flow(value, ("",))  # under a key no count field has: only what parsing refuses
+    except Refused:
+        return True
+    return False
 
 
 def _rendered_groups(source: str, values: dict[str, Any], layout: str) -> Groups:
