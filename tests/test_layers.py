@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "taskpatch"
 # Lowest first. A module may import from any module of an earlier layer.
 LAYERS = [
-    ["values"],
+    ["values", "typos", "flow"],
     ["overlay"],
     ["walker"],
     ["kinds.env", "kinds.overrides", "kinds.args", "kinds.render"],
