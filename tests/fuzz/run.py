@@ -493,11 +493,12 @@ _SET_VALUE = re.compile(r'(?:[^=\["]|\[[^\]]*\]|"[^"]*")*=(.*)\Z')
 
 def bad_flow_value(text: str) -> bool:
     """Does the model refuse the flow value of a set spec the generator wrote
-    (``SEL.PATH=VALUE``: the first `=` outside brackets and quotes)?"""
-    value = SpecValue.of(_SET_VALUE.match(text).group(1))  # type: ignore[union-attr]  # the generator's shape
+    (``SEL.PATH=VALUE``: the first `=` outside brackets and quotes)? A
+    selector made from a mangled file's names (`c[hief`) may hide it: no."""
+    match = _SET_VALUE.match(text)
     try:
-        if is_flow(value):
-            flow(value, ("",))  # under a key no count field has: only what parsing refuses
+        if match is not None and is_flow(SpecValue.of(match.group(1))):
+            flow(SpecValue.of(match.group(1)), ("",))  # under a key no count field has: only what parsing refuses
     except Refused:
         return True
     return False
