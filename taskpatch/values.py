@@ -135,7 +135,7 @@ def flow_value(node: Mapping | Sequence, value: Value, keys: tuple[str, ...], sp
 def _flow_item(node: Node, value: Value, keys: tuple[str, ...], spec: SpecRef, depth: int) -> Any:
     if isinstance(node, (Mapping, Sequence)):
         return flow_value(node, value, keys, spec, depth + 1)
-    assert isinstance(node, Scalar)  # flow.flow_root refused aliases
+    assert isinstance(node, Scalar)  # flow.flow_root lets no alias through
     start = value.span.start + node.start
     return typed_value(Value(node.value, node.style is not None, Span(start, start + node.end - node.start)), None,
                        keys, spec)
