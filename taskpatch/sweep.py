@@ -20,6 +20,7 @@ from . import render
 from .applier import Writer, apply_plan
 from .document import Document, render_spec
 from .errors import SpecRef, TaskpatchError, UsageError, ValueTypeError
+from .flow import is_flow
 from .locate import Resource, find_groups
 from .overlay import MISSING
 from .plan import MappingChange, Plan
@@ -208,6 +209,8 @@ class _Hole:
             return NewScalar(spec.value)
         if self.kind == "raw":
             return NewScalar(spec.value.text)
+        if isinstance(spec, SetSpec) and is_flow(spec.value):
+            raise _Unfit  # a collection, not a scalar: the planner writes it
         return typed_value(spec.value, MISSING if self.old is None else self.old, self.keys, spec.source)
 
     def word(self, spec: AxisSpec) -> str:

@@ -232,7 +232,7 @@ def test_every_shape_is_planned_once(shape: str, monkeypatch: pytest.MonkeyPatch
     """A sweep of 30 variants plans once (the template), whatever its shape."""
     text = {"string": TEXT.replace("args:\n    batch_size: 32\n", "args: --data x\n"),
             "none": TEXT.replace("  args:\n    batch_size: 32\n", "")}.get(shape, TEXT)
-    grid = {"set": ["set worker.replicas=" + ",".join(map(str, range(10))), "set ps.image=a,b,c"],
+    grid = {"set": ["set worker.replicas=" + ",".join(map(str, range(10))), "set ps.workdir=a,b,c"],
             "env": ["env worker:LR=" + ",".join(map(str, range(10))), "env B=a,b,c"]
             }.get(shape, ["worker.lr=" + ",".join(map(str, range(10))), "worker.steps=a,b,c"])
     plans = []
@@ -340,3 +340,15 @@ def test_edge_cases_match_apply(text: str, axis: str, render: bool) -> None:
     assert fast == slow
     if fast is None:
         assert fast_error.split(" [spec")[0] == slow_error.split(" [spec")[0]
+
+
+def test_set_axes_take_plus_and_flow_values() -> None:
+    """Issue 11 in grid axes: `+` creates a near miss; a flow value is a collection, as apply writes it."""
+    out = list(taskpatch.variants(TEXT, grid=["set +ps.image=a,b", "set ps.command=[python\\, x.py]"]))
+    assert [params for params, _ in out] == [{"ps.image": "a", "ps.command": "[python, x.py]"},
+                                             {"ps.image": "b", "ps.command": "[python, x.py]"}]
+    assert [text for _, text in out] == [taskpatch.patch_text(TEXT, overrides=[f"+ps.image={v}",
+                                                                               "ps.command=[python, x.py]"])
+                                         for v in "ab"]
+    with pytest.raises(taskpatch.PathError, match=r"ps has no key 'image'; did you mean 'images'\?"):
+        list(taskpatch.variants(TEXT, grid=["set ps.image=a,b"]))
