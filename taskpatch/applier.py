@@ -612,7 +612,9 @@ class Applier:
 
 
 def _last_leaf(index: YamlIndex, before: int) -> Node | None:
-    """The deepest last node that ends at or before offset ``before``."""
+    """The deepest last node that ends at or before offset ``before``, with
+    nothing but whitespace between (a key with an empty value after a block
+    scalar makes that key's null the last, not the block)."""
     node: Node | None = next((r for r in reversed(index.roots) if r is not None and r.start < before), None)
     while isinstance(node, (Mapping, Sequence)):
         children = node.values if isinstance(node, Mapping) else node.items
@@ -620,7 +622,7 @@ def _last_leaf(index: YamlIndex, before: int) -> Node | None:
         if not started:
             break
         node = started[-1]
-    return node if node is not None and node.end <= before else None
+    return node if node is not None and node.end <= before and not index.text[node.end : before].strip() else None
 
 
 def _block_header(text: str, node: Node | None) -> tuple[int, str] | None:

@@ -284,3 +284,11 @@ def test_the_last_item_cut_and_written_again_at_the_end_of_a_file_without_a_fina
     document = taskpatch.loads(text)
     document.apply([parse_override("~w.env[name=B]"), parse_env("B=3")])
     assert document.text == text.replace("value: '2'", "value: '3'")
+
+
+def test_lines_added_after_an_empty_value_that_follows_a_block_scalar_leave_the_block_alone() -> None:
+    """Found by the fuzzer: the block scalar is not last (`env:` is), so its
+    chomping stays `|` (it was made `|-`, and verification refused)."""
+    text = "resources:\n- name: w\n  command: |\n    python a.py\n  env:"
+    out = taskpatch.patch_text(text, overrides=["w.replicas=2"])
+    assert out == "resources:\n- name: w\n  command: |\n    python a.py\n  env:\n  replicas: 2"
