@@ -32,7 +32,9 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", metavar="NAME",
                         help="the MLApp task to use (a glob is allowed; needed when there are several)")
     parser.add_argument("--resources", metavar="JSONPATH",
-                        help="where the resources are, e.g. '$.spec.template.spec.containers'")
+                        help="where the containers are, e.g. '$.spec.template.spec.containers'; without it, "
+                             "a Kubernetes manifest of a well-known kind (Deployment, TFJob, Argo Workflow...) "
+                             "is found from the kinds table")
     add_template_option(parser)
 
 
