@@ -39,6 +39,7 @@ EPILOGS: dict[str, tuple[tuple[str, ...], dict[int, str]]] = {
     ), {0: "done", 2: _BAD_INPUT + ", a variable the command uses that was not given", 3: _INTERNAL}),
     "variants": ((
         "taskpatch variants task.yaml --grid 'worker.lr=0.1,0.01' --grid 'worker.batch_size=16,32' -d sweep/",
+        "taskpatch variants task.yaml --grid 'set worker.replicas=1,2,4' --grid 'env LR=0.1,0.01' -d sweep/",
         "taskpatch variants mlapp.yaml --task model --transforms sweep.yaml -d sweep/ --render",
     ), {0: "done", 2: _BAD_INPUT + ", neither --transforms nor --grid", 3: _INTERNAL}),
     "info": ((
