@@ -563,14 +563,14 @@ class Applier:
             return
         end = len(text)
         if any(start == end for start, _, new, _ in self.edits if new):
-            header = _block_header(text, _last_leaf(self.index, end))
+            header = self._kept_block_header(_last_leaf(self.index, end))
             if header is not None and "-" not in header[1]:
                 start, token = header
                 self.edits.append((start, start + len(token), token.replace("+", "") + "-", 0))
         cut = self.trailing_cut()
         if cut is None:
             return
-        header = _block_header(text, _last_leaf(self.index, cut[0]))
+        header = self._kept_block_header(_last_leaf(self.index, cut[0]))
         if header is not None and "-" not in header[1]:
             self.keep_final_newline = True
             return
@@ -584,6 +584,14 @@ class Applier:
                 new and s > low and not new.startswith(("\n", "\r")) for s, _, new, _ in self.edits):
             self.edits.remove(cut)
             self.edits.append((cut[0] - before, cut[1], cut[2], cut[3]))
+
+    def _kept_block_header(self, node: Node | None) -> tuple[int, str] | None:
+        """The header of a block scalar the edits leave as it is; a replaced
+        one is written knowing it ends the file (no line break to keep)."""
+        header = _block_header(self.text, node)
+        if header is None or any(s <= header[0] < e for s, e, _, _ in self.edits):
+            return None
+        return header
 
     def trailing_cut(self) -> Edit | None:
         """The first of the deletions that together reach the end of the text."""

@@ -293,7 +293,10 @@ class Walker(Overlay):
                     f"would replace all of it. Set it in &{merge.anchor}, or give this resource its own "
                     f"{step.name!r} first", spec, step.span, merge,
                 )
-        if child is MISSING or is_null(child) or is_empty_flow(child):
+        # An empty list an earlier spec wrote (`-s 'w.args=[]'`) is an empty
+        # value on the way too, as `[]` in the file would be on the next run.
+        if child is MISSING or is_null(child) or is_empty_flow(child) or (
+                child.__class__ is list and not child):
             if not create:
                 return MISSING
             if not isinstance(path[i + 1], Key):

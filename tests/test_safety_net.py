@@ -235,3 +235,9 @@ def test_a_flow_value_already_there_changes_nothing() -> None:
     both = taskpatch.patch_text(once, overrides=["worker.nodeSelector.x=1", "worker.nodeSelector={gpu: 'true', "
                                                  "zone: [a, 1]}"])
     assert both == once
+
+
+def test_an_empty_list_written_earlier_is_an_empty_value_on_the_way() -> None:
+    """As `[]` in the file would be on the next run (found by the fuzzer)."""
+    once = taskpatch.patch_text(TASK, overrides=["worker.args=[]", "worker.args.lr=1"])
+    assert once == taskpatch.patch_text(TASK, overrides=["worker.args.lr=1"])

@@ -147,6 +147,8 @@ CASES = [
     ("append-after-a-cut-to-the-end", "resources:\n- name: ps\n  env:\n  - name: C\n    value: 1\n  - name: B\n"
      "    value: 2\n  res: x", {"env": ["E=m"], "overrides": ["~*.env[name=B]", "~ps.res"]},
      "resources:\n- name: ps\n  env:\n  - name: C\n    value: 1\n  - name: E\n    value: m"),
+    ("block-scalar-at-the-end-replaced-and-a-key-added", "resources:\n- name: ps\n  ab: |\n    x",
+     {"overrides": ["ps.ab=eval", "ps.x=1"]}, "resources:\n- name: ps\n  ab: |-\n    eval\n  x: 1"),
     ("indentless-anchored-append", "resources:\n- name: w\n  env: &e\n  - name: A\n    value: x\n",
      {"env": ["B=1"]}, "resources:\n- name: w\n  env: &e\n  - name: A\n    value: x\n  - name: B\n    value: '1'\n"),
     # Block scalars.
