@@ -341,6 +341,7 @@ class Writer:
     def __init__(self, rng: random.Random, style: Style, template: bool = False) -> None:
         self.rng, self.style, self.template = rng, style, template
         self.lines: list[tuple[str, Path]] = []
+        self.kept: Path | None = None  # the path of the last `|+`/`>+` scalar written
         self.anchor_count = 0
         # Go template variables: cN are conditions, nN their negations, vN values.
         self.template_vars: dict[str, Any] = {}
@@ -354,7 +355,9 @@ class Writer:
         if self.rng.random() < self.style.comments / 2:
             self.lines.append((" " * self.rng.choice([indent, 0]) + "# note", path))
         if self.rng.random() < self.style.blanks:
-            self.lines.append(("", path))
+            # A blank line right after a `|+` scalar is part of its value.
+            last = self.lines[-1][1] if self.lines else None
+            self.lines.append(("", last if last is not None and last == self.kept else path))
 
     def eol(self) -> str:
         return "  # c" if self.rng.random() < self.style.comments else ""
@@ -441,6 +444,7 @@ class Writer:
                 self.lines.append((f"{pad}:{' ' if node.text else ''}{node.text}{self.eol()}", path))
                 return
             if node.block is not None:
+                self.kept = path if node.text.endswith("+") else self.kept
                 self.lines.append((f"{head}:{anchor} {node.text}{self.eol()}", path))
                 for line in node.block:
                     self.lines.append(((" " * (indent + step) + line) if line else "", path))
