@@ -588,7 +588,7 @@ class Applier:
     def _kept_block_header(self, node: Node | None) -> tuple[int, str] | None:
         """The header of a block scalar the edits leave as it is; a replaced
         one is written knowing it ends the file (no line break to keep)."""
-        header = _block_header(self.text, node)
+        header = _block_header(self.index, node)
         if header is None or any(s <= header[0] < e for s, e, _, _ in self.edits):
             return None
         return header
@@ -633,11 +633,12 @@ def _last_leaf(index: YamlIndex, before: int) -> Node | None:
     return node if node is not None and node.end <= before and not index.text[node.end : before].strip() else None
 
 
-def _block_header(text: str, node: Node | None) -> tuple[int, str] | None:
+def _block_header(index: YamlIndex, node: Node | None) -> tuple[int, str] | None:
     """Where a block scalar's `|`/`>` indicator is, and the indicator."""
     if not isinstance(node, Scalar) or node.style not in ("|", ">"):
         return None
-    match = re.compile(r"[|>][-+0-9]*").search(text, node.start)
+    # Past the properties: a verbatim tag (`!<tag:...>`) holds a `>` of its own.
+    match = re.compile(r"[|>][-+0-9]*").search(index.text, index.content_start(node))
     return None if match is None else (match.start(), match.group())
 
 

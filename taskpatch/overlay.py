@@ -180,7 +180,10 @@ def merged_from(mapping: Mapping, key: str) -> Alias | None:
 
 
 def item_field(overlay: Overlay, item: Any, key: str) -> Any:
-    """``item[key]`` as a plain string for filters (None when not a scalar)."""
+    """``item[key]`` as a plain string for filters (None when not a scalar).
+    An item that is an alias (`- *entry`) is read through it."""
+    if item.__class__ is Alias and item.target is not None:
+        item = item.target
     if item.__class__ is Mapping and id(item) not in overlay.map_edits and not item.is_duplicate(key):
         return item.scalar_value(key)  # untouched: read the file directly
     if isinstance(item, (Mapping, dict)):
@@ -207,8 +210,13 @@ class SharedUse:
 
     def __init__(self, anchored: Node, aliases: list[Node]) -> None:
         self.anchored, self.aliases = anchored, aliases
-        self.reached: dict[int, tuple[Resource, PathError]] = {}  # through an alias
-        self.edited: dict[int, tuple[Resource, PathError]] = {}  # inside it
+        # The places a walk entered it by: the anchored value's own (its id)
+        # or an alias's. An edit made once stands only if it came by all.
+        self.entered: set[int] = set()
+        self.edited = False
+        # Per resource, the refusal it meets if the edit cannot be shared:
+        # the alias it went through, or the edit inside the shared value.
+        self.errors: dict[int, tuple[Resource, PathError]] = {}
 
 
 class Overlay:
@@ -248,26 +256,37 @@ class Overlay:
                                         "uses at line {users}; replacing or deleting it would leave that alias "
                                         "dangling, so move the anchor or replace the alias first")
 
-    def note_shared(self, node: Any, reached: PathError | None = None) -> None:
-        """An edit inside ``node`` (or, with ``reached``, the way into it
-        through an alias). Inside a value that aliases share, it stands only
-        if every user of the anchor gets the same edit, so that editing the
-        anchored value once is what was asked; else it meets its refusal."""
+    def _use(self, anchored: Node, aliases: list[Node]) -> SharedUse:
+        use = self.shared.get(id(anchored))
+        if use is None:
+            use = self.shared[id(anchored)] = SharedUse(anchored, aliases)
+        return use
+
+    def note_shared(self, node: Any) -> None:
+        """An edit inside ``node``. Inside values that aliases share (an
+        anchor may hold another), it stands only if the spec came into each
+        by every one of its places, the anchored value and each alias, so
+        that editing it once is what was asked; else it meets its refusal."""
         if not isinstance(node, (Scalar, Mapping, Sequence)) or self.resource is None:
             return
-        found = self.index.sharing(node)
-        if found is None:
+        for found in self.index.sharings(node):
+            use = self._use(*found)
+            use.edited = True
+            if id(self.resource.node) not in use.errors:
+                error = self.anchor_error(node, found, _INSIDE_SHARED)
+                error.shared = True  # type: ignore[attr-defined]  # copying the aliases (--copy-aliases) lifts it
+                use.errors[id(self.resource.node)] = (self.resource, error)
+
+    def enter(self, place: Node, anchored: Node, error: PathError | None = None) -> None:
+        """A walk went into the shared value ``anchored`` by ``place``: the
+        value's own, or an alias of it (then ``error`` is its refusal)."""
+        users = next((users for value, users in self.index.shared if value is anchored), None)
+        if users is None or self.resource is None:
             return
-        use = self.shared.get(id(found[0]))
-        if use is None:
-            use = self.shared[id(found[0])] = SharedUse(found[0], found[1])
-        rid = id(self.resource.node)
-        if reached is not None:
-            use.reached.setdefault(rid, (self.resource, reached))
-        else:
-            error = self.anchor_error(node, found, _INSIDE_SHARED)
-            error.shared = True  # type: ignore[attr-defined]  # copying the aliases (--copy-aliases) lifts it
-            use.edited.setdefault(rid, (self.resource, error))
+        use = self._use(anchored, users)
+        use.entered.add(id(place))
+        if error is not None:
+            use.errors.setdefault(id(self.resource.node), (self.resource, error))
 
     def adopt(self, content: Any, owner: Node | None) -> None:
         """Note that new ``content`` (and what it holds) lives in ``owner``."""

@@ -190,9 +190,11 @@ class Walker(Overlay):
             )
             error.alias = node  # type: ignore[attr-defined]  # what Document(copy_aliases=True) copies
             if into and self.share_anchors and isinstance(node.target, (Mapping, Sequence)):
-                self.note_shared(node.target, error)  # type: ignore[arg-type]  # a PathError, made just above
+                self.enter(node, node.target, error)  # type: ignore[arg-type]  # a PathError, made just above
                 return node.target
             raise error
+        if into and node.__class__ is not Scalar and getattr(node, "anchor", None) is not None:
+            self.enter(node, node)  # into an anchored value by its own place
         return node
 
     def _descend(self, current: Any, step: PathStep, spec: SpecRef, create: bool) -> list[Slot]:
@@ -255,7 +257,8 @@ class Walker(Overlay):
                 j = current.find(step.name)  # type: ignore[attr-defined]
                 if j is not None and not current.is_duplicate(step.name):  # type: ignore[attr-defined]
                     value = current.values[j]
-                    if value.__class__ is Mapping and value.keys:
+                    # (not an anchored one: going into it is noted, see check_node)
+                    if value.__class__ is Mapping and value.keys and value.anchor is None:
                         current = value
                         continue
             slots = self._descend(current, step, spec, create)
@@ -348,8 +351,7 @@ class Walker(Overlay):
                 hint = self._unshareable(use) if self.share_anchors else ""
                 if hint is None:
                     continue
-                touched = {**use.reached, **use.edited}
-                for resource, error in (use.reached.get(rid) or use.edited[rid] for rid in touched):
+                for resource, error in use.errors.values():
                     error.message += hint
                     self._place_error(error, spec, resource)
 
@@ -358,11 +360,11 @@ class Walker(Overlay):
         the refusal), or None when it can, with a warning that says so."""
         places = (use.anchored, *use.aliases)
         holders = [self.holder(node) for node in places]
-        touched = {**use.reached, **use.edited}
         names = ", ".join(dict.fromkeys(h.name if h is not None else f"line {n.line + 1}"
                                         for h, n in zip(holders, places)))
-        if not all(h is not None and id(h.node) in touched for h in holders):
-            return f" ({names} share it: one spec that selects them all edits it once)"
+        if holders[0] is None or not all(id(place) in use.entered for place in places):
+            return (f" ({names} share it at lines {', '.join(str(self.index.line_of(n.start) + 1) for n in places)}: "
+                    "one spec that reaches it by each of them edits it once)")
         inside = next((n for h, n in zip(holders, places) if self.conditional(n, h)), None)
         if inside is not None:
             return (f" (line {inside.line + 1} renders only in a template branch its resource is outside of, so "

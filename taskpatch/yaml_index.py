@@ -187,10 +187,14 @@ class YamlIndex:
 
     def sharing(self, node: Node) -> tuple[Node, list[Node]] | None:
         """The anchored node shared by aliases that ``node`` lies in, if any."""
-        for anchored, users in self.shared:
-            if anchored.start <= node.start and node.end <= anchored.end:
-                return anchored, users
-        return None
+        found = self.sharings(node)
+        return found[0] if found else None
+
+    def sharings(self, node: Node) -> list[tuple[Node, list[Node]]]:
+        """Every anchored node shared by aliases that ``node`` lies in (an
+        anchor may hold another)."""
+        return [(anchored, users) for anchored, users in self.shared
+                if anchored.start <= node.start and node.end <= anchored.end]
 
     def used_elsewhere(self, node: Node) -> tuple[Node, list[Node]] | None:
         """An anchor defined inside ``node`` that an alias outside it uses:
@@ -424,7 +428,7 @@ def _build(text: str, file: str | None, source: str | None = None, info: Templat
     roots: list[Node | None] = []
     stack: list[Any] = []  # open Mapping and Sequence nodes
     anchors: dict[str, Node] = {}
-    aliases: dict[str, list[Node]] = {}
+    aliases: dict[int, list[Node]] = {}  # id(anchored node) -> its aliases
     try:
         # The position fields are set inline per event kind rather than through
         # a helper: this loop runs once per event and is the index's hot path.
@@ -476,8 +480,9 @@ def _build(text: str, file: str | None, source: str | None = None, info: Templat
                     raise YamlSyntaxError(f"undefined alias *{ev.anchor} (no &{ev.anchor} before it)", file=file,
                                           line=start.line + 1, column=start.column + 1)
                 node.depth = len(stack)
-                aliases.setdefault(ev.anchor, []).append(node)
+                aliases.setdefault(id(node.target), []).append(node)  # by node: a name may be defined again
             elif cls is DocumentStartEvent:
+                anchors = {}  # anchors belong to their document: `*e` of an earlier one's `&e` is undefined
                 roots.append(None)
                 continue
             else:

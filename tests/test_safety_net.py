@@ -241,3 +241,10 @@ def test_an_empty_list_written_earlier_is_an_empty_value_on_the_way() -> None:
     """As `[]` in the file would be on the next run (found by the fuzzer)."""
     once = taskpatch.patch_text(TASK, overrides=["worker.args=[]", "worker.args.lr=1"])
     assert once == taskpatch.patch_text(TASK, overrides=["worker.args.lr=1"])
+
+
+def test_a_key_a_merge_gives_counts_and_plus_sets_the_resources_own() -> None:
+    text = "base: &b\n  opts:\n    y: 1\nresources:\n- name: w\n  <<: *b\n"
+    with pytest.raises(taskpatch.ValueTypeError, match=r"opts is a mapping \(y\).*write -s '\+w.opts=1' to set it"):
+        taskpatch.patch_text(text, overrides=["w.opts=1"])
+    assert taskpatch.patch_text(text, overrides=["+w.opts=1"]) == text + "  opts: 1\n"

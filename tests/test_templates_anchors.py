@@ -186,3 +186,39 @@ def test_copy_aliases_refuses_values_holding_aliases() -> None:
     text = "a: &a 1\nb: &b {x: *a}\nresources:\n- name: w\n  r: *b\n"
     with pytest.raises(taskpatch.PathError, match=r"alias \*b"):
         taskpatch.patch_text(text, overrides=["w.r.x=2"], copy_aliases=True)
+
+
+# Found by the adversarial review: every place a shared value is used from
+# counts, not just every resource.
+@pytest.mark.parametrize("text,specs,message", [
+    # the same anchor name in two documents: two values, each shared by its own users
+    ("resources:\n- name: p\n  env: &e\n  - name: X\n    value: '1'\n- name: q\n  env: *e\n---\nresources:\n"
+     "- name: a\n  env: &e\n  - name: X\n    value: '2'\n- name: c\n  env: *e\n", {"env": ["a:X=9"]},
+     r"a, c share it at lines 11, 15"),
+    # an anchor inside another: the inner one's users count too
+    ("resources:\n- name: w-1\n  resources: &res\n    requests: &req\n      cpu: 1\n- name: w-2\n  resources: *res\n"
+     "- name: x\n  resources:\n    requests: *req\n", {"overrides": ["w-*.resources.requests.cpu=2"]},
+     r"w-1, x share it at lines 4, 10"),
+    # one resource using its own anchor at another path
+    ("resources:\n- name: a\n  resources:\n    requests: &q\n      cpu: 1\n    limits: *q\n",
+     {"overrides": ["a.resources.requests.cpu=2"]}, r"a share it at lines 4, 6"),
+    # an env entry that is an alias is found by its name, and is shared
+    ("resources:\n- name: a\n  env:\n  - &level\n    name: L\n    value: info\n- name: b\n  env:\n  - *level\n",
+     {"env": ["b:L=debug"]}, r"a, b share it"),
+])
+def test_every_place_a_shared_value_is_used_from_counts(text: str, specs: dict[str, list[str]], message: str) -> None:
+    with pytest.raises(taskpatch.TaskpatchError, match=message):
+        taskpatch.patch_text(text, **specs)
+
+
+def test_an_anchor_of_an_earlier_document_is_undefined() -> None:
+    with pytest.raises(taskpatch.YamlSyntaxError, match=r"undefined alias \*e"):
+        taskpatch.patch_text("a: &e 1\n---\nresources:\n- name: w\n  x: *e\n", env=["X=1"])
+
+
+def test_reached_by_every_place_the_edit_is_made_once() -> None:
+    text = ("resources:\n- name: w-1\n  resources: &res\n    requests: &req\n      cpu: 1\n- name: w-2\n"
+            "  resources: *res\n- name: x\n  resources:\n    requests: *req\n")
+    assert taskpatch.patch_text(text, overrides=["*.resources.requests.cpu=2"]) == text.replace("cpu: 1", "cpu: 2")
+    entries = "resources:\n- name: a\n  env:\n  - &level\n    name: L\n    value: info\n- name: b\n  env:\n  - *level\n"
+    assert taskpatch.patch_text(entries, env=["L=debug"]) == entries.replace("info", "debug")

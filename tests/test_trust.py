@@ -149,6 +149,9 @@ CASES = [
      "resources:\n- name: ps\n  env:\n  - name: C\n    value: 1\n  - name: E\n    value: m"),
     ("block-scalar-at-the-end-replaced-and-a-key-added", "resources:\n- name: ps\n  ab: |\n    x",
      {"overrides": ["ps.ab=eval", "ps.x=1"]}, "resources:\n- name: ps\n  ab: |-\n    eval\n  x: 1"),
+    ("verbatim-tag-on-a-block-scalar-at-the-end", "resources:\n- name: w\n  command: !<tag:yaml.org,2002:str> |\n"
+     "    python x", {"overrides": ["w.y=1"]},
+     "resources:\n- name: w\n  command: !<tag:yaml.org,2002:str> |-\n    python x\n  'y': 1"),
     ("indentless-anchored-append", "resources:\n- name: w\n  env: &e\n  - name: A\n    value: x\n",
      {"env": ["B=1"]}, "resources:\n- name: w\n  env: &e\n  - name: A\n    value: x\n  - name: B\n    value: '1'\n"),
     # Block scalars.

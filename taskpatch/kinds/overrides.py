@@ -80,17 +80,23 @@ def _prepared(walker: Walker, spec: SetSpec | UnsetSpec) -> _Prepared:
 def _set_at(walker: Walker, slot: Slot, spec: SetSpec, resource: Resource) -> None:
     old = walker.check_node(slot.get(), spec.source, spec.path[-1].span)
     prepared = _prepared(walker, spec)
-    lost = live_entries(walker, old)
+    # What is there now: a key a `<<:` merge gives counts as the resource's,
+    # unless `+` asks for the resource's own key over it.
+    merged = old is MISSING and not spec.force
+    held_now = walker.typing_old(old, slot) if merged else old
+    lost = live_entries(walker, held_now)
     # A mapping may become another mapping, a list another list; anything
     # else over a whole collection is far more often a path cut short than
     # a wish to drop what it holds: make that explicit.
-    if lost and not isinstance(prepared.flow, Mapping if isinstance(old, (Mapping, dict)) else Sequence):
-        target = f"{spec.selector.pattern}.{path_text(spec.path)}"
-        held = (f"a mapping ({some_names(lost)})" if isinstance(old, (Mapping, dict))
+    if lost and not isinstance(prepared.flow, Mapping if isinstance(held_now, (Mapping, dict)) else Sequence):
+        target = f"{'+' if merged else '~'}{spec.selector.pattern}.{path_text(spec.path)}"
+        target += f"={spec.value.text}" if merged else ""
+        held = (f"a mapping ({some_names(lost)})" if isinstance(held_now, (Mapping, dict))
                 else f"a list of {len(lost)} item{'s' if len(lost) > 1 else ''}")
         raise walker.error(ValueTypeError, f"{path_text(spec.path)} is {held}; setting it to "
-                           f"{spec.value.text!r} would drop all of it: write -s '~{target}' first to replace it "
-                           "on purpose", spec.source, spec.value.span, old if isinstance(old, Node) else resource.node)
+                           f"{spec.value.text!r} would drop all of it: "
+                           f"{f'write -s {target!r} to set' if merged else f'write -s {target!r} first to replace'} "
+                           "it on purpose", spec.source, spec.value.span, old if isinstance(old, Node) else resource.node)
     try:
         if prepared.flow is None:
             new = typed_value(spec.value, walker.typing_old(old, slot), prepared.names, spec.source)
