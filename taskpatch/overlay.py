@@ -14,7 +14,7 @@ from typing import Any
 from .errors import PathError
 from .locate import Resource
 from .plan import DELETE, INSERT, REPLACE
-from .scalars import NewScalar
+from .values import item_text
 from .yaml_index import Alias, Mapping, Node, Scalar, Sequence, YamlIndex
 
 MISSING = object()
@@ -187,11 +187,7 @@ def item_field(overlay: Overlay, item: Any, key: str) -> Any:
     if item.__class__ is Mapping and id(item) not in overlay.map_edits and not item.is_duplicate(key):
         return item.scalar_value(key)  # untouched: read the file directly
     if isinstance(item, (Mapping, dict)):
-        value = Slot(overlay, item, key).get()
-        if isinstance(value, Scalar):
-            return value.value
-        if isinstance(value, NewScalar):
-            return str(value.value)
+        return item_text(Slot(overlay, item, key).get())
     return None
 
 
@@ -267,8 +263,8 @@ class Overlay:
         anchor may hold another), it stands only if the spec came into each
         by every one of its places, the anchored value and each alias, so
         that editing it once is what was asked; else it meets its refusal."""
-        if not isinstance(node, (Scalar, Mapping, Sequence)) or self.resource is None:
-            return
+        if not self.index.shared or not isinstance(node, (Scalar, Mapping, Sequence)) or self.resource is None:
+            return  # the common case, first: a file without aliases (this runs on every edit)
         for found in self.index.sharings(node):
             use = self._use(*found)
             use.edited = True
